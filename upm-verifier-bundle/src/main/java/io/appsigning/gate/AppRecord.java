@@ -1,0 +1,28 @@
+package io.appsigning.gate;
+
+import io.appsigning.verifier.Flow;
+import io.appsigning.verifier.ReasonCode;
+import io.appsigning.verifier.Signer;
+import java.time.Instant;
+
+/**
+ * What is known of one installed app's signature, persisted across restarts.
+ *
+ * @param key         the Bundle-SymbolicName
+ * @param version     the Bundle-Version
+ * @param status      the signature status
+ * @param flow        the flow that verified, or null
+ * @param signer      who signed, or null unless verified
+ * @param reason      the verification reason code, or null where no check ran
+ * @param appSha256   lowercase hex SHA-256 of the installed bytes, or null where unknown
+ * @param recordedAt  when the record was made
+ */
+public record AppRecord(
+        String key,
+        String version,
+        SignatureStatus status,
+        Flow flow,
+        Signer signer,
+        ReasonCode reason,
+        String appSha256,
+        Instant recordedAt) {}
