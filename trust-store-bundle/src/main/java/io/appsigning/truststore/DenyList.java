@@ -6,14 +6,19 @@ import java.util.Set;
 /**
  * SHA-256 digests (certificate, public key or app) that are rejected whatever else holds.
  *
- * @param sha256 lowercase hex digests
+ * @param sha256 hex digests, any case, colons allowed; kept lowercase without colons
  */
 public record DenyList(Set<String> sha256) {
 
     private static final DenyList EMPTY = new DenyList(Set.of());
 
     public DenyList {
-        sha256 = Set.copyOf(sha256);
+        // Normalised once here, so that every lookup compares like with like.
+        sha256 = sha256.stream().map(DenyList::normalise).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    private static String normalise(String hex) {
+        return hex.replace(":", "").strip().toLowerCase(Locale.ROOT);
     }
 
     public static DenyList empty() {
@@ -22,6 +27,6 @@ public record DenyList(Set<String> sha256) {
 
     /** Whether the digest is denied; accepts upper or lower case hex, with or without colons. */
     public boolean denies(String sha256Hex) {
-        return sha256Hex != null && sha256.contains(sha256Hex.replace(":", "").toLowerCase(Locale.ROOT));
+        return sha256Hex != null && sha256.contains(normalise(sha256Hex));
     }
 }
