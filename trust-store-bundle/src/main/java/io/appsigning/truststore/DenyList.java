@@ -25,6 +25,34 @@ public record DenyList(Set<String> sha256) {
         return EMPTY;
     }
 
+    /**
+     * Reads a deny list file: one SHA-256 hex a line (colons allowed), {@code #} comments, blank
+     * lines. A file that does not exist is an empty list.
+     *
+     * @throws IllegalArgumentException naming the first line that is not a SHA-256 digest
+     */
+    public static DenyList load(java.nio.file.Path file) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(file)) {
+            return EMPTY;
+        }
+        java.util.Set<String> digests = new java.util.HashSet<>();
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int hash = line.indexOf('#');
+            String entry = normalise(hash >= 0 ? line.substring(0, hash) : line);
+            if (entry.isEmpty()) {
+                continue;
+            }
+            if (!entry.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException(file + " line " + (i + 1)
+                        + ": not a SHA-256 digest (64 hex digits, colons allowed): " + line.strip());
+            }
+            digests.add(entry);
+        }
+        return new DenyList(digests);
+    }
+
     /** Whether the digest is denied; accepts upper or lower case hex, with or without colons. */
     public boolean denies(String sha256Hex) {
         return sha256Hex != null && sha256.contains(normalise(sha256Hex));
