@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /** Checks the hash chain of an audit log. */
 public final class AuditChain {
@@ -36,7 +38,66 @@ public final class AuditChain {
         }
     }
 
+    /** Where the log's head (line count and last hash) is kept. */
+    public static Path headOf(Path log) {
+        return log.resolveSibling(log.getFileName() + ".head");
+    }
+
     public static Result verify(Path log) throws IOException {
+        Result chain = verifyChain(log);
+        Path headFile = headOf(log);
+        if (!chain.intact() || !Files.exists(headFile)) {
+            return chain;
+        }
+        String[] head = Files.readString(headFile, StandardCharsets.US_ASCII).trim().split(" ");
+        long headLines;
+        try {
+            headLines = Long.parseLong(head[0]);
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return new Result(false, chain.lines(), chain.lines(), "the head file " + headFile + " is damaged.");
+        }
+        String headHash = head.length > 1 ? head[1] : "";
+        if (headLines == chain.lines() && headHash.equals(lastHash(log))) {
+            return chain;
+        }
+        if (headLines == chain.lines() - 1 && headHash.equals(hashOfLine(log, chain.lines() - 1))) {
+            // The last line was written but the head not yet: a crash between the two, not an edit.
+            return new Result(true, chain.lines(), 0, chain.lines() + " lines, chain intact (the head lagged one line"
+                    + " behind, as after a crash between writing a line and its head).");
+        }
+        if (headLines > chain.lines()) {
+            return new Result(false, chain.lines(), chain.lines() + 1, "the log ends at line " + chain.lines()
+                    + " but " + headLines + " lines were written: line " + (chain.lines() + 1) + " onwards was removed.");
+        }
+        return new Result(false, chain.lines(), Math.max(1, Math.min(headLines, chain.lines())), "line "
+                + Math.max(1, Math.min(headLines, chain.lines())) + " does not match the hash recorded in "
+                + headFile + ": it was edited, or lines were added after it by hand.");
+    }
+
+    private static String lastHash(Path log) throws IOException {
+        List<byte[]> lines = lines(log);
+        return lines.isEmpty() ? GENESIS : hash(lines.get(lines.size() - 1));
+    }
+
+    private static String hashOfLine(Path log, long number) throws IOException {
+        List<byte[]> lines = lines(log);
+        return number == 0 ? GENESIS : hash(lines.get((int) number - 1));
+    }
+
+    private static List<byte[]> lines(Path log) throws IOException {
+        byte[] bytes = Files.readAllBytes(log);
+        List<byte[]> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n') {
+                lines.add(java.util.Arrays.copyOfRange(bytes, start, i));
+                start = i + 1;
+            }
+        }
+        return lines;
+    }
+
+    private static Result verifyChain(Path log) throws IOException {
         byte[] bytes = Files.readAllBytes(log);
         String expected = GENESIS;
         long number = 0;

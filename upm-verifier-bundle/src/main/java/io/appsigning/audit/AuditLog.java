@@ -20,16 +20,19 @@ public final class AuditLog {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path file;
     private String lastHash;
+    private long lines;
 
-    private AuditLog(Path file, String lastHash) {
+    private AuditLog(Path file, String lastHash, long lines) {
         this.file = file;
         this.lastHash = lastHash;
+        this.lines = lines;
     }
 
     /** Opens a log, creating it and its folder as needed; continues the chain of what is there. */
     public static AuditLog open(Path file) throws IOException {
         Files.createDirectories(file.getParent());
         String last = AuditChain.GENESIS;
+        long count = 0;
         if (Files.exists(file)) {
             byte[] bytes = Files.readAllBytes(file);
             int end = bytes.length;
@@ -49,8 +52,11 @@ public final class AuditLog {
                 }
                 last = AuditChain.hash(java.util.Arrays.copyOfRange(bytes, start, end - 1));
             }
+            for (byte b : bytes) {
+                count += b == '\n' ? 1 : 0;
+            }
         }
-        return new AuditLog(file, last);
+        return new AuditLog(file, last, count);
     }
 
     /** Appends one decision; the fields are written in the order given, then {@code prev}. */
@@ -67,6 +73,19 @@ public final class AuditLog {
             channel.force(true);
         }
         lastHash = AuditChain.hash(line);
+        lines++;
+        writeHead();
+    }
+
+    /**
+     * The chain's head beside the log: without it, the last line could be edited, or the last lines
+     * removed, with nothing after them to notice. Replaced atomically after each line.
+     */
+    private void writeHead() throws IOException {
+        Path head = AuditChain.headOf(file);
+        Path temp = head.resolveSibling(head.getFileName() + ".tmp");
+        Files.writeString(temp, lines + " " + lastHash + "\n", StandardCharsets.US_ASCII);
+        Files.move(temp, head, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     public Path file() {

@@ -81,6 +81,30 @@ class AuditChainTest {
     }
 
     @Test
+    void anEditedLastLineOrRemovedLastLinesAreFoundThroughTheHead() throws Exception {
+        List<String> lines = lines();
+        lines.set(4, lines.get(4).replace("INSTALLED", "REJECTED"));
+        write(lines);
+        AuditChain.Result edited = AuditChain.verify(log);
+        assertThat(edited.intact()).isFalse();
+        assertThat(edited.firstBadLine()).isEqualTo(5);
+        write(lines().subList(0, 3));
+        AuditChain.Result cut = AuditChain.verify(log);
+        assertThat(cut.intact()).isFalse();
+        assertThat(cut.firstBadLine()).isEqualTo(4);
+        assertThat(cut.message()).contains("line 4 onwards was removed");
+    }
+
+    @Test
+    void aHeadOneLineBehindIsACrashNotAnEdit() throws Exception {
+        Path head = AuditChain.headOf(log);
+        String before = Files.readString(head);
+        AuditLog.open(log).append(Map.of("app", "sixth"));
+        Files.writeString(head, before);
+        assertThat(AuditChain.verify(log).intact()).isTrue();
+    }
+
+    @Test
     void reopeningContinuesTheChain() throws Exception {
         AuditLog.open(log).append(Map.of("app", "later"));
         assertThat(AuditChain.verify(log).intact()).isTrue();
