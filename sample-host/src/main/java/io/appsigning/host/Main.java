@@ -56,7 +56,14 @@ public final class Main {
         if (options == null) {
             return;
         }
-        Framework framework = start(options);
+        Framework framework;
+        try {
+            framework = start(options);
+        } catch (IllegalStateException e) {
+            System.err.println("sample-host: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -114,6 +121,12 @@ public final class Main {
 
     static Framework start(Options options) throws Exception {
         Path home = options.home();
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new InetSocketAddress(options.bind(), options.port()));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on " + options.bind() + ":" + options.port() + " (" + e.getMessage()
+                    + "); is another instance running? Choose another port with --port.");
+        }
         prepareHome(home);
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, home.resolve("data/felix-cache").toString());

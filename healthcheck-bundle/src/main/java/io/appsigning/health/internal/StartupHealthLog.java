@@ -29,6 +29,7 @@ public final class StartupHealthLog implements FrameworkListener {
             target = "(" + HealthCheck.TAGS + "=appsigning)", collectionType = CollectionType.TUPLE)
     private final List<Map.Entry<Map<String, Object>, HealthCheck>> checks = new CopyOnWriteArrayList<>();
 
+    private static final int EXPECTED_CHECKS = 3;
     private BundleContext context;
     private volatile boolean done;
 
@@ -60,6 +61,14 @@ public final class StartupHealthLog implements FrameworkListener {
         done = true;
         // Off the framework's event thread: a check reads the file system.
         Thread thread = new Thread(() -> {
+            // The checks are bound one by one as their components start; wait for all three.
+            for (int i = 0; i < 300 && checks.size() < EXPECTED_CHECKS; i++) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
             for (Map.Entry<Map<String, Object>, HealthCheck> check : checks) {
                 Result result = check.getValue().execute();
                 StringBuilder line = new StringBuilder("Health check ").append(check.getKey().get(HealthCheck.NAME)).append(": ").append(result.getStatus());

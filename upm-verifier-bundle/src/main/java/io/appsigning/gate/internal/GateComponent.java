@@ -82,7 +82,9 @@ public final class GateComponent implements InstallGate, AppRecords {
     @Activate
     void activate(BundleContext context, Config config) throws IOException {
         this.context = context;
-        this.maxAppBytes = config.maxAppBytes();
+        // A framework (or system) property sets the limit for a whole product; Configuration Admin can too.
+        String limit = context.getProperty("appsigning.maxAppBytes");
+        this.maxAppBytes = limit != null ? Long.parseLong(limit.trim()) : config.maxAppBytes();
         Path home = Path.of(context.getProperty("appsigning.home") != null ? context.getProperty("appsigning.home") : "upm-home");
         spool = privateFolder(home.resolve("data/spool"));
         archive = privateFolder(home.resolve("data/apps"));
