@@ -207,6 +207,7 @@ document.addEventListener('DOMContentLoaded', async () => {
       $('login-password').value = '';
       await showShell();
     } else {
+      $('login-password').value = '';
       $('login-error').hidden = false;
       $('login-error').textContent = body && body.error ? body.error.message : 'Sign-in failed.';
     }

@@ -32,7 +32,7 @@ final class TestApps {
         key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         X500Principal name = new X500Principal(subject);
         certificate = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
-                Date.from(Instant.now().minus(Duration.ofDays(1))), Date.from(Instant.now().plus(Duration.ofDays(30))),
+                Date.from(Instant.now().minus(Duration.ofDays(1))), Date.from(Instant.now().plus(Duration.ofDays(365))),
                 name, key.getPublic()).build(new JcaContentSignerBuilder("Ed25519").build(key.getPrivate())));
     }
 
