@@ -277,6 +277,66 @@ public class AppSigningIT {
     }
 
     @Test
+    public void aFailedUpdateKeepsTheEarlierVersionRunningAndConcurrentInstallsAreDecidedIndependently() throws Exception {
+        KeyPair vendor = ed25519();
+        Files.writeString(home().resolve("upmconfig/truststore/concurrent.crt"),
+                pem(certificate("CN=ITest Concurrent", new X500Principal("CN=ITest Concurrent"), vendor.getPublic(), vendor.getPrivate(), false)));
+        TrustStore trust = service(TrustStore.class);
+        await("the trust store picks up the certificate", () -> trust.snapshot().certificates().stream()
+                .anyMatch(c -> c.subject().equals("CN=ITest Concurrent")));
+        setMode(Mode.ENFORCE);
+
+        byte[] v1 = testBundle("com.acme.updated", "1.0.0");
+        assertThat(install(v1, SignatureFiles.encode(sign(vendor.getPrivate(), v1), null)).installed()).isTrue();
+        // Version 2 imports a package nobody exports: it cannot start, so version 1 must come back and keep running.
+        byte[] v2 = testBundleImporting("com.acme.updated", "2.0.0", "com.acme.nowhere");
+        InstallOutcome failed = install(v2, SignatureFiles.encode(sign(vendor.getPrivate(), v2), null));
+        assertThat(failed.installed()).isFalse();
+        assertThat(failed.message()).contains("earlier version was restored");
+        Bundle running = installed("com.acme.updated");
+        assertThat(running.getVersion().toString()).isEqualTo("1.0.0");
+        assertThat(running.getState()).isEqualTo(Bundle.ACTIVE);
+        assertThat(service(AppRecords.class).find("com.acme.updated").orElseThrow().version()).isEqualTo("1.0.0");
+
+        // Twenty installs at once, every other one tampered: each gets its own, right decision.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<InstallOutcome>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                byte[] app = testBundle("com.acme.parallel" + i, "1.0." + i);
+                byte[] signatureFile = SignatureFiles.encode(sign(vendor.getPrivate(), i % 2 == 0 ? app : testBundle("x" + i, "1")), null);
+                outcomes.add(pool.submit(() -> install(app, signatureFile)));
+            }
+            for (int i = 0; i < 20; i++) {
+                InstallOutcome outcome = outcomes.get(i).get();
+                assertThat(outcome.installed()).as("app %d", i).isEqualTo(i % 2 == 0);
+                assertThat(installed("com.acme.parallel" + i) != null).as("app %d installed", i).isEqualTo(i % 2 == 0);
+                if (i % 2 == 1) {
+                    assertThat(outcome.code()).isEqualTo("SIGNATURE_MISMATCH");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var spool = Files.list(home().resolve("data/spool"))) {
+            assertThat(spool.count()).isZero();
+        }
+    }
+
+    private static byte[] testBundleImporting(String name, String version, String importedPackage) throws Exception {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", name);
+        main.putValue("Bundle-Version", version);
+        main.putValue("Import-Package", importedPackage);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new JarOutputStream(bytes, manifest).close();
+        return bytes.toByteArray();
+    }
+
+    @Test
     public void healthChecksForASafeAndAnUnsafeTrustStore() throws Exception {
         Map<String, HealthCheck> checks = new java.util.HashMap<>();
         await("three health checks", () -> {

@@ -213,10 +213,10 @@ public final class GateComponent implements InstallGate, AppRecords {
                 }
                 decision = "INSTALLED";
             } else {
+                // Felix restarts an active bundle inside update(), so a new version that cannot start
+                // fails there: from the first byte of the update on, any failure restores the earlier version.
                 try (InputStream in = Files.newInputStream(file)) {
                     existing.update(in);
-                }
-                try {
                     existing.start();
                 } catch (BundleException | RuntimeException e) {
                     rollBack(existing, archived);
