@@ -57,7 +57,9 @@ final class SignCommand implements Command {
             throw new UsageException("cannot sign with " + parsed.required("--key") + ": " + e.getMessage());
         }
         Path dir = sigFile.toAbsolutePath().getParent();
-        Path temp = Files.createTempFile(dir, ".appsign-", ".tmp");
+        // A signature file is public: readable by all, like the app it travels with.
+        Path temp = Files.createTempFile(dir, ".appsign-", ".tmp",
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
         try {
             Files.write(temp, SignatureFiles.encode(signature, leaf));
             Files.move(temp, sigFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

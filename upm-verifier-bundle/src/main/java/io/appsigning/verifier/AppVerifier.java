@@ -38,7 +38,7 @@ public final class AppVerifier {
      */
     public PendingVerification begin(byte[] signatureFile) {
         FlowCheck flow = chooseFlow(signatureFile);
-        MessageDigest sha256 = newSha256();
+        OffloadedDigest sha256 = new OffloadedDigest(newSha256());
         return new PendingVerification() {
             private boolean finished;
 
@@ -127,8 +127,8 @@ public final class AppVerifier {
     /** Verifies an app read from a stream, in one pass. The stream is not closed. */
     public VerificationResult verify(InputStream app, byte[] signatureFile) throws IOException {
         PendingVerification pending = begin(signatureFile);
-        byte[] buffer = new byte[64 * 1024];
-        for (int n; (n = app.read(buffer)) != -1; ) {
+        byte[] buffer = new byte[256 * 1024];
+        for (int n; (n = app.readNBytes(buffer, 0, buffer.length)) > 0; ) {
             pending.update(buffer, 0, n);
         }
         return pending.finish();
