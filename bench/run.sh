@@ -21,9 +21,9 @@ openssl pkey -in "$work/keys/signing.key" -pubout -out "$work/pub.pem"
 
 measure() { # label command...  -> prints "label seconds kilobytes"
   local label=$1; shift
-  local out
-  out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  echo "$label $out"
+  # GNU time reports to a file of its own: the contender's output and errors are discarded.
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || echo "warning: $label failed" >&2
+  echo "$label $(tail -1 "$work/time.txt")"
 }
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), $(openssl version)"

@@ -70,6 +70,12 @@ final class HostProcess implements AutoCloseable {
         return output;
     }
 
+    /** kill -9: no shutdown hook runs, as after a crash or a power cut. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     @Override
     public void close() throws Exception {
         process.destroy(); // SIGTERM: the shutdown hook stops the framework cleanly
