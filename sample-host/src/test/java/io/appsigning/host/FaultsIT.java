@@ -75,6 +75,33 @@ class FaultsIT {
         }
     }
 
+    @Test
+    void aDiskThatFillsWhileAnAppIsSpooledLeavesNothingBehind() throws Exception {
+        Path spool = Files.createDirectories(home.resolve("data/spool"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", spool.toString()) == 0,
+                "mounting a small tmpfs needs root (CI runs as root)");
+        try (HostProcess host = HostProcess.start(home)) {
+            TestApps vendor = new TestApps("CN=Acme Vendor");
+            Files.writeString(home.resolve("upmconfig/truststore/vendor.crt"), vendor.certificatePem());
+            Http http = new Http(host);
+            byte[] big = TestApps.bundle("com.acme.big", "1.0.0", 3_000_000);
+            Http.Response full = http.upload(big, vendor.signatureFile(big));
+            assertThat(full.status()).isEqualTo(500);
+            assertThat(full.code()).isEqualTo("INSTALL_FAILED");
+            assertThat(full.json().get("error").get("message").asText()).contains("nothing was installed").contains("free space");
+            assertThat(count(spool)).isZero();
+            assertThat(http.get("/api/apps").json().get("apps")).isEmpty();
+            byte[] small = TestApps.bundle("com.acme.small", "1.0.0", 1_000);
+            assertThat(http.upload(small, vendor.signatureFile(small)).status()).as("space is free again").isEqualTo(201);
+        } finally {
+            run("umount", spool.toString());
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
+
     private static long count(Path folder) throws Exception {
         if (!Files.exists(folder)) {
             return 0;

@@ -94,6 +94,11 @@ public final class GateComponent implements InstallGate, AppRecords {
                 Files.deleteIfExists(leftover);
             }
         }
+        try (var staged = Files.list(archive)) {
+            for (Path leftover : staged.filter(p -> p.getFileName().toString().endsWith(".new")).toList()) {
+                Files.deleteIfExists(leftover);
+            }
+        }
         records = new RecordStore(home.resolve("data/app-records.json"));
         audit = AuditLog.open(home.resolve("audit/audit.log"));
         boolean firstRun = !records.existed();
@@ -196,45 +201,78 @@ public final class GateComponent implements InstallGate, AppRecords {
             return rejected(request, mode, identity, InstallOutcome.INVALID_APP, why, verification, appSha256);
         }
         // Named by a digest of the symbolic name: a name from an upload never becomes a path.
-        Path archived = archive.resolve(HexFormat.of().formatHex(sha256().digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) + ".jar");
-        String decision;
+        Path archived = archive.resolve(archiveName(key));
+        // Staged beside the archive first: the spool may be another file system, and a failure here
+        // (a full disk) must happen before anything is installed. The final rename is then atomic.
+        Path staged = archive.resolve(archiveName(key) + ".new");
         try {
-            if (existing == null) {
-                Bundle bundle;
-                try (InputStream in = Files.newInputStream(file)) {
-                    bundle = context.installBundle(LOCATION_PREFIX + key, in);
-                }
-                try {
-                    bundle.start();
-                } catch (BundleException | RuntimeException e) {
-                    uninstallQuietly(bundle);
-                    return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The app cannot start in this product ("
-                            + e.getMessage() + "); nothing was installed.", verification, appSha256);
-                }
-                decision = "INSTALLED";
-            } else {
-                // Felix restarts an active bundle inside update(), so a new version that cannot start
-                // fails there: from the first byte of the update on, any failure restores the earlier version.
-                try (InputStream in = Files.newInputStream(file)) {
-                    existing.update(in);
-                    existing.start();
-                } catch (BundleException | RuntimeException e) {
-                    rollBack(existing, archived);
-                    return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The new version cannot start ("
-                            + e.getMessage() + "); the earlier version was restored and keeps running.", verification, appSha256);
-                }
-                decision = "UPDATED";
-            }
-        } catch (BundleException e) {
-            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The framework refused the app ("
-                    + e.getMessage() + "); nothing was installed.", verification, appSha256);
+            Files.move(file, staged, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(staged);
+            throw e;
         }
-        Files.move(file, archived, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        AppRecord record = verification == null
-                ? new AppRecord(key, identity.version(), SignatureStatus.UNSIGNED, null, null, null, appSha256, now)
-                : new AppRecord(key, identity.version(), verification.verified() ? SignatureStatus.VERIFIED : SignatureStatus.UNSIGNED,
-                        verification.flow(), verification.signer(), verification.reason(), appSha256, now);
-        records.put(record);
+        try {
+            String decision;
+            try {
+                if (existing == null) {
+                    Bundle bundle;
+                    try (InputStream in = Files.newInputStream(staged)) {
+                        bundle = context.installBundle(LOCATION_PREFIX + key, in);
+                    }
+                    try {
+                        bundle.start();
+                    } catch (BundleException | RuntimeException e) {
+                        uninstallQuietly(bundle);
+                        return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The app cannot start in this product ("
+                                + e.getMessage() + "); nothing was installed.", verification, appSha256);
+                    }
+                    decision = "INSTALLED";
+                } else {
+                    // Felix restarts an active bundle inside update(), so a new version that cannot start
+                    // fails there: from the first byte of the update on, any failure restores the earlier version.
+                    try (InputStream in = Files.newInputStream(staged)) {
+                        existing.update(in);
+                        existing.start();
+                    } catch (BundleException | RuntimeException e) {
+                        rollBack(existing, archived);
+                        return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The new version cannot start ("
+                                + e.getMessage() + "); the earlier version was restored and keeps running.", verification, appSha256);
+                    }
+                    decision = "UPDATED";
+                }
+            } catch (BundleException e) {
+                return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The framework refused the app ("
+                        + e.getMessage() + "); nothing was installed.", verification, appSha256);
+            }
+            AppRecord record = verification == null
+                    ? new AppRecord(key, identity.version(), SignatureStatus.UNSIGNED, null, null, null, appSha256, now)
+                    : new AppRecord(key, identity.version(), verification.verified() ? SignatureStatus.VERIFIED : SignatureStatus.UNSIGNED,
+                            verification.flow(), verification.signer(), verification.reason(), appSha256, now);
+            try {
+                records.put(record);
+            } catch (IOException e) {
+                // Installed but not recorded would be an app the manager cannot account for: undo it.
+                if (existing == null) {
+                    findByName(key).ifPresent(GateComponent::uninstallQuietly);
+                } else {
+                    rollBack(existing, archived);
+                }
+                throw e;
+            }
+            Files.move(staged, archived, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return installed(request, mode, identity, verification, appSha256, decision, record);
+        } finally {
+            Files.deleteIfExists(staged);
+        }
+    }
+
+    private static String archiveName(String key) {
+        return HexFormat.of().formatHex(sha256().digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) + ".jar";
+    }
+
+    private InstallOutcome installed(InstallRequest request, Mode mode, BundleManifests.Identity identity,
+                                     VerificationResult verification, String appSha256, String decision, AppRecord record) {
+        String key = identity.symbolicName();
         String code = verification == null ? "NOT_CHECKED" : verification.reason().name();
         String message = verification == null
                 ? "Installed without a signature check: the mode for this origin is OFF."
@@ -300,8 +338,7 @@ public final class GateComponent implements InstallGate, AppRecords {
             try {
                 bundle.uninstall();
                 records.remove(key);
-                Files.deleteIfExists(archive.resolve(HexFormat.of().formatHex(
-                        sha256().digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) + ".jar"));
+                Files.deleteIfExists(archive.resolve(archiveName(key)));
             } catch (BundleException | IOException e) {
                 throw new IllegalStateException("could not uninstall " + key + ": " + e.getMessage(), e);
             }
