@@ -36,7 +36,8 @@ public record DenyList(Set<String> sha256) {
             return EMPTY;
         }
         java.util.Set<String> digests = new java.util.HashSet<>();
-        java.util.List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+        // Byte for byte: digests are ASCII, a comment may hold any text, and no encoding error can hide a line.
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             int hash = line.indexOf('#');
