@@ -127,12 +127,20 @@ public class AppSigningIT {
     // --- test material -------------------------------------------------------------------------------
 
     private static byte[] testBundle(String name, String version) throws Exception {
+        return testBundleImporting(name, version, null);
+    }
+
+    /** A bundle with no content; with {@code importedPackage}, one that cannot resolve unless it is exported. */
+    private static byte[] testBundleImporting(String name, String version, String importedPackage) throws Exception {
         Manifest manifest = new Manifest();
         Attributes main = manifest.getMainAttributes();
         main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         main.putValue("Bundle-ManifestVersion", "2");
         main.putValue("Bundle-SymbolicName", name);
         main.putValue("Bundle-Version", version);
+        if (importedPackage != null) {
+            main.putValue("Import-Package", importedPackage);
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new JarOutputStream(bytes, manifest).close();
         return bytes.toByteArray();
@@ -321,19 +329,6 @@ public class AppSigningIT {
         try (var spool = Files.list(home().resolve("data/spool"))) {
             assertThat(spool.count()).isZero();
         }
-    }
-
-    private static byte[] testBundleImporting(String name, String version, String importedPackage) throws Exception {
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", name);
-        main.putValue("Bundle-Version", version);
-        main.putValue("Import-Package", importedPackage);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new JarOutputStream(bytes, manifest).close();
-        return bytes.toByteArray();
     }
 
     @Test
