@@ -200,6 +200,15 @@ class HostRestIT {
     }
 
     @Test
+    @Order(8)
+    void theChecksRanAtStartUpWithOneLogLineEach() throws Exception {
+        for (String name : List.of("trust-store-permissions", "certificate-expiry", "signing-status")) {
+            assertThat(host.output()).as(name).anyMatch(line -> line.startsWith("Health check " + name + ": ")
+                    || line.contains("Health check " + name + ": "));
+        }
+    }
+
+    @Test
     @Order(9)
     void uninstall() throws Exception {
         assertThat(http.delete("/api/apps/com.acme.other").status()).isEqualTo(204);

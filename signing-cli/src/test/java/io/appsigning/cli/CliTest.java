@@ -279,6 +279,58 @@ class CliTest {
             assertThat(appsign("health", "--trust-store", store.toString(), "--user", "no-such-user-xyz").code()).isEqualTo(2);
         }
 
+        /** Every case of the safety check, through the CLI, judged for the real user nobody (uid and gid 65534). */
+        @Test
+        void theHealthVerdictForEveryUnsafeCase() throws Exception {
+            assumeTrue(System.getProperty("user.name").equals("root"), "setting owners needs root (CI runs as root)");
+            Path shared = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca");
+            List<String[]> cases = List.of(
+                    new String[] {"owned by nobody", "chown", "65534:0", "owned by the product user nobody"},
+                    new String[] {"group-writable, nobody in the group", "group", "65534", "group-writable"},
+                    new String[] {"group-writable, nobody not in the group", "group-other", "4444", null},
+                    new String[] {"world-writable folder", "mode", "rwxrwxrwx", "writable by every user"},
+                    new String[] {"world-writable file", "file-mode", "rw-rw-rw-", "writable by every user"},
+                    new String[] {"file owned by nobody", "file-chown", "65534:0", "owned by the product user nobody"},
+                    new String[] {"writable parent", "parent", "65534:0", "owned by the product user nobody"},
+                    new String[] {"symlink leaving the folder", "symlink", "", "outside the trust store"},
+                    new String[] {"ACL granting write", "acl", "u:65534:rwx", "ACL entry"});
+            for (String[] c : cases) {
+                Path parent = Files.createDirectories(dir.resolve("case-" + c[0].hashCode()));
+                Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
+                Path folder = Files.createDirectories(parent.resolve("truststore"));
+                Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+                Path cert = Files.copy(shared.resolve("marketplace_root_ca_v1.crt"), folder.resolve("root.crt"));
+                Files.setPosixFilePermissions(cert, PosixFilePermissions.fromString("rw-r--r--"));
+                switch (c[1]) {
+                    case "chown" -> Files.setAttribute(folder, "unix:uid", 65534);
+                    case "group", "group-other" -> {
+                        Files.setAttribute(folder, "unix:gid", Integer.parseInt(c[2]));
+                        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxrwxr-x"));
+                    }
+                    case "mode" -> Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString(c[2]));
+                    case "file-mode" -> Files.setPosixFilePermissions(cert, PosixFilePermissions.fromString(c[2]));
+                    case "file-chown" -> Files.setAttribute(cert, "unix:uid", 65534);
+                    case "parent" -> Files.setAttribute(parent, "unix:uid", 65534);
+                    case "symlink" -> Files.createSymbolicLink(folder.resolve("elsewhere.pem"),
+                            Files.copy(shared.resolve("marketplace_intermediate_ca_v2.crt"), dir.resolve("outside-" + c[0].hashCode() + ".pem")));
+                    case "acl" -> {
+                        assumeTrue(new ProcessBuilder("setfacl", "--version").start().waitFor() == 0, "setfacl is not installed");
+                        assertThat(new ProcessBuilder("setfacl", "-m", c[2], folder.toString()).start().waitFor()).isZero();
+                    }
+                    default -> throw new IllegalStateException(c[1]);
+                }
+                Run run = appsign("health", "--trust-store", folder.toString(), "--user", "nobody", "--json");
+                if (c[3] == null) {
+                    assertThat(run.code()).as(c[0] + ": " + run.out()).isZero();
+                    assertThat(run.json().get("checks").get(0).get("status").asText()).as(c[0]).isEqualTo("OK");
+                } else {
+                    assertThat(run.code()).as(c[0] + ": " + run.out()).isEqualTo(1);
+                    assertThat(run.json().get("status").asText()).as(c[0]).isEqualTo("CRITICAL");
+                    assertThat(run.json().get("checks").get(0).get("messages").toString()).as(c[0]).contains(c[3]);
+                }
+            }
+        }
+
         @Test
         void auditVerify() throws Exception {
             Path log = dir.resolve("audit.log");
