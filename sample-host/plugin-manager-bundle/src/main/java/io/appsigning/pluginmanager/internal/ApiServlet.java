@@ -17,7 +17,6 @@ import io.appsigning.gate.SignatureStatus;
 import io.appsigning.health.CheckResult;
 import io.appsigning.health.HealthJson;
 import io.appsigning.health.HealthReport;
-import io.appsigning.health.Status;
 import io.appsigning.verifier.ReasonCode;
 import io.appsigning.verifier.SignatureFiles;
 import java.io.IOException;
@@ -40,9 +39,6 @@ import javax.servlet.http.Cookie;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
-import org.apache.felix.hc.api.HealthCheck;
-import org.apache.felix.hc.api.Result;
-import org.apache.felix.hc.api.ResultLog;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
@@ -60,13 +56,13 @@ final class ApiServlet extends HttpServlet {
     private final transient InstallGate gate;
     private final transient AppRecords records;
     private final transient PolicyService policies;
-    private final transient Supplier<List<Map.Entry<Map<String, Object>, HealthCheck>>> healthChecks;
+    private final transient Supplier<List<CheckResult>> healthChecks;
     private final transient Path uploadScratch;
 
     private record Caller(String user, AdminAuth.Session session) {}
 
     ApiServlet(BundleContext context, AdminAuth auth, InstallGate gate, AppRecords records, PolicyService policies,
-               Supplier<List<Map.Entry<Map<String, Object>, HealthCheck>>> healthChecks, Path uploadScratch) {
+               Supplier<List<CheckResult>> healthChecks, Path uploadScratch) {
         this.context = context;
         this.auth = auth;
         this.gate = gate;
@@ -321,21 +317,7 @@ final class ApiServlet extends HttpServlet {
     }
 
     private void health(HttpServletResponse response) throws IOException {
-        List<CheckResult> results = new ArrayList<>();
-        for (Map.Entry<Map<String, Object>, HealthCheck> check : healthChecks.get()) {
-            String name = String.valueOf(check.getKey().get(HealthCheck.NAME));
-            Result result = check.getValue().execute();
-            Status status = switch (result.getStatus()) {
-                case OK -> Status.OK;
-                case WARN -> Status.WARN;
-                default -> Status.CRITICAL;
-            };
-            List<String> messages = new ArrayList<>();
-            for (Iterator<ResultLog.Entry> entries = result.iterator(); entries.hasNext(); ) {
-                messages.add(entries.next().getMessage());
-            }
-            results.add(new CheckResult(name, status, messages));
-        }
+        List<CheckResult> results = new ArrayList<>(healthChecks.get());
         results.sort(Comparator.comparingInt(r -> CHECK_ORDER.indexOf(r.name()) < 0 ? 99 : CHECK_ORDER.indexOf(r.name())));
         response.setStatus(200);
         response.setContentType("application/json");

@@ -9,19 +9,22 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import io.appsigning.health.CheckResult;
+import io.appsigning.health.Status;
+import java.util.ArrayList;
 import javax.servlet.Servlet;
-import org.apache.felix.hc.api.HealthCheck;
+import org.apache.felix.hc.api.Result;
+import org.apache.felix.hc.api.ResultLog;
+import org.apache.felix.hc.api.execution.HealthCheckExecutionOptions;
+import org.apache.felix.hc.api.execution.HealthCheckExecutionResult;
+import org.apache.felix.hc.api.execution.HealthCheckExecutor;
+import org.apache.felix.hc.api.execution.HealthCheckSelector;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.CollectionType;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** Registers the plugin manager's REST API and web UI with the Http Whiteboard. */
 @Component(immediate = true)
@@ -36,9 +39,9 @@ public final class PluginManagerComponent {
     @Reference
     private PolicyService policies;
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = "(" + HealthCheck.TAGS + "=appsigning)", collectionType = CollectionType.TUPLE)
-    private final List<Map.Entry<Map<String, Object>, HealthCheck>> healthChecks = new CopyOnWriteArrayList<>();
+    /** Felix Health Checks' executor: on-demand runs with its timeouts, as any other product health check. */
+    @Reference
+    private HealthCheckExecutor healthChecks;
 
     private ServiceRegistration<Servlet> api;
     private ServiceRegistration<Servlet> ui;
@@ -57,9 +60,28 @@ public final class PluginManagerComponent {
             }
         }
         api = context.registerService(Servlet.class,
-                new ApiServlet(context, auth, gate, records, policies, () -> List.copyOf(healthChecks), scratch),
+                new ApiServlet(context, auth, gate, records, policies, this::runHealthChecks, scratch),
                 properties("appsigning-api", "/api/*"));
         ui = context.registerService(Servlet.class, new UiServlet(context.getBundle()), properties("appsigning-ui", "/"));
+    }
+
+    private List<CheckResult> runHealthChecks() {
+        List<CheckResult> results = new ArrayList<>();
+        for (HealthCheckExecutionResult execution : healthChecks.execute(HealthCheckSelector.tags("appsigning"),
+                new HealthCheckExecutionOptions().setForceInstantExecution(true))) {
+            Result result = execution.getHealthCheckResult();
+            Status status = switch (result.getStatus()) {
+                case OK -> Status.OK;
+                case WARN -> Status.WARN;
+                default -> Status.CRITICAL; // CRITICAL, and a check that failed or timed out
+            };
+            List<String> messages = new ArrayList<>();
+            for (ResultLog.Entry entry : result) {
+                messages.add(entry.getMessage());
+            }
+            results.add(new CheckResult(execution.getHealthCheckMetadata().getName(), status, messages));
+        }
+        return results;
     }
 
     private static Hashtable<String, Object> properties(String name, String pattern) {
