@@ -332,6 +332,21 @@ public class AppSigningIT {
     }
 
     @Test
+    public void invalidConfigurationAdminDataFailsClosed() throws Exception {
+        org.osgi.service.cm.Configuration configuration = service(ConfigurationAdmin.class).getConfiguration(PolicyService.PID, "?");
+        Hashtable<String, Object> corrupt = new Hashtable<>();
+        corrupt.put("mode", "SOMETIMES");
+        corrupt.put("enforceAfter", "whenever");
+        configuration.update(corrupt);
+        PolicyService policies = service(PolicyService.class);
+        await("an invalid policy enforces", () -> policies.current().mode() == Mode.ENFORCE);
+        InstallOutcome unsigned = install(testBundle("com.acme.corrupt", "1.0.0"), null);
+        assertThat(unsigned.installed()).isFalse();
+        assertThat(unsigned.code()).isEqualTo("MISSING_SIGNATURE");
+        setMode(Mode.WARN);
+    }
+
+    @Test
     public void healthChecksForASafeAndAnUnsafeTrustStore() throws Exception {
         Map<String, HealthCheck> checks = new java.util.HashMap<>();
         await("three health checks", () -> {
