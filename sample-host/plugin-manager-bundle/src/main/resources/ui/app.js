@@ -1,0 +1,229 @@
+'use strict';
+// The plugin manager UI. Every call goes through the same REST API as scripts use; the CSRF token
+// from sign-in goes with every change. Text is always set with textContent, never parsed as HTML.
+
+const REASONS = {
+  VERIFIED: ['Verified', 'The signature matches and the signer is trusted.', ''],
+  MISSING_SIGNATURE: ['No signature', 'No signature file came with the app.', 'Upload the app together with its .sig file, or ask the vendor for a signed build.'],
+  MALFORMED_SIGNATURE_FILE: ['Unreadable signature file', 'The .sig file is not a valid signature file.', 'Re-create it with the signing tool (appsign sign), or download it again.'],
+  UNSUPPORTED_KEY_ALGORITHM: ['Unsupported key', 'The app was signed with a key that is not Ed25519.', 'Ask the vendor for a build signed with an Ed25519 key.'],
+  SIGNATURE_MISMATCH: ['Signature does not match', 'The app was changed after it was signed, or signed with a key this product does not trust.', 'Download the app and its signature again; if it persists, do not install it.'],
+  UNTRUSTED_CERTIFICATE: ['Untrusted signer', 'The signing certificate was not issued by a CA in the trust store.', 'If you trust this publisher, add its CA certificate to the trust store folder.'],
+  CERTIFICATE_EXPIRED: ['Certificate expired', 'The signing certificate (or the CA that issued it) has expired.', 'Get a freshly signed copy of the app; check the product clock.'],
+  CERTIFICATE_NOT_YET_VALID: ['Certificate not yet valid', 'The signing certificate is not valid yet.', 'Check the product clock, or try again later.'],
+  CERTIFICATE_NOT_FOR_CODE_SIGNING: ['Certificate not for code signing', 'The signing certificate may not be used to sign apps.', 'Ask the publisher to sign with a code-signing certificate.'],
+  REVOKED: ['Revoked', 'The app, its signer or its key is on the deny list.', 'Do not install this app.'],
+  NO_TRUSTED_CERTIFICATES: ['No trusted certificates', 'The trust store holds no certificate that can verify this app.', 'Add the certificates you trust to the trust store folder.'],
+  TRUST_STORE_UNSAFE: ['Trust store unsafe', 'The product user can change the trust store, so it trusts nothing.', 'Fix the trust store permissions; see the Health page.'],
+  INVALID_APP: ['Not a valid app', 'The file is not an OSGi bundle this product can install.', 'Check that you chose the app file (.jar), not its signature.'],
+  UPLOAD_DISABLED: ['Uploads are off', 'This product does not accept uploaded apps.', 'Turn uploads on in Settings.'],
+  APP_TOO_LARGE: ['Too large', 'The app is larger than the upload limit.', 'Ask the administrator to raise the limit.'],
+  INSTALL_FAILED: ['Install failed', 'The app could not be stored or installed.', 'Check the product log and the free disk space.'],
+  NOT_CHECKED: ['Not checked', 'The signature check is off for uploads.', ''],
+};
+const STATUS_TEXT = { VERIFIED: 'Verified', UNSIGNED: 'Unsigned', INSTALLED_BEFORE_SIGNING: 'Installed before signing', FILE_SYSTEM: 'File system' };
+const TITLES = { apps: 'Apps', upload: 'Upload app', settings: 'Settings', health: 'Health' };
+
+let csrf = null;
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === 'class') node.className = value; else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child == null) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+async function api(method, path, body) {
+  const headers = { 'X-Requested-With': 'plugin-manager' };
+  if (csrf) headers['X-CSRF-Token'] = csrf;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch('/api' + path, { method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401 && path !== '/login') { showLogin(); throw new Error('signed out'); }
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+function showLogin() {
+  csrf = null;
+  $('shell').hidden = true;
+  $('login').hidden = false;
+}
+
+async function showShell() {
+  $('login').hidden = true;
+  $('shell').hidden = false;
+  await route();
+}
+
+async function route() {
+  const view = (location.hash || '#apps').slice(1);
+  const name = TITLES[view] ? view : 'apps';
+  for (const key of Object.keys(TITLES)) $('view-' + key).hidden = key !== name;
+  document.querySelectorAll('.nav').forEach((a) => a.classList.toggle('active', a.dataset.view === name));
+  $('title').textContent = TITLES[name];
+  await refreshModePill();
+  if (name === 'apps') await loadApps();
+  if (name === 'settings') await loadSettings();
+  if (name === 'health') await loadHealth();
+}
+
+async function refreshModePill() {
+  const { body } = await api('GET', '/settings');
+  const pill = $('mode-pill');
+  pill.className = 'pill ' + body.mode;
+  pill.textContent = 'Mode: ' + body.mode + (body.enforceAfter ? ' · enforcing from ' + body.enforceAfter.slice(0, 10) : '');
+}
+
+async function loadApps() {
+  const { body } = await api('GET', '/apps');
+  const tbody = $('apps-body');
+  tbody.replaceChildren();
+  $('apps-empty').hidden = body.apps.length > 0;
+  for (const app of body.apps) {
+    const sig = app.signature;
+    const badge = el('span', { class: 'badge ' + sig.status }, STATUS_TEXT[sig.status] || sig.status);
+    let detail = null;
+    if (sig.status === 'VERIFIED' && sig.signer) detail = 'by ' + sig.signer.subject + ' (' + sig.flow.toLowerCase() + ')';
+    if (sig.status === 'UNSIGNED') detail = sig.reason ? (REASONS[sig.reason] ? REASONS[sig.reason][0] : sig.reason) + ' (' + sig.reason + ')' : 'installed with the check off';
+    if (sig.status === 'INSTALLED_BEFORE_SIGNING') detail = 'present before signing was required';
+    if (sig.status === 'FILE_SYSTEM') detail = 'from the plugins folder';
+    const remove = el('button', { class: 'danger', 'data-key': app.key }, 'Uninstall');
+    remove.addEventListener('click', async () => {
+      if (!confirm('Uninstall ' + app.key + ' ' + app.version + '?')) return;
+      await api('DELETE', '/apps/' + encodeURIComponent(app.key));
+      await loadApps();
+    });
+    tbody.append(el('tr', { 'data-key': app.key },
+      el('td', { class: 'key' }, app.key),
+      el('td', {}, app.version),
+      el('td', {}, el('span', { class: 'badge ' + app.state }, app.state)),
+      el('td', {}, badge, detail ? el('div', { class: 'detail' }, detail) : null),
+      el('td', {}, remove)));
+  }
+}
+
+function upload(event) {
+  event.preventDefault();
+  const app = $('upload-app').files[0];
+  const sig = $('upload-sig').files[0];
+  const form = new FormData();
+  // The signature first: then the app streams straight into the install gate.
+  if (sig) form.append('signature', sig, sig.name);
+  form.append('app', app, app.name);
+  const xhr = new XMLHttpRequest();
+  xhr.open('POST', '/api/apps');
+  xhr.setRequestHeader('X-Requested-With', 'plugin-manager');
+  xhr.setRequestHeader('X-CSRF-Token', csrf);
+  $('upload-progress').hidden = false;
+  $('upload-bar').style.width = '0%';
+  $('upload-submit').disabled = true;
+  xhr.upload.onprogress = (e) => { if (e.lengthComputable) $('upload-bar').style.width = Math.round(100 * e.loaded / e.total) + '%'; };
+  xhr.onloadend = () => {
+    $('upload-submit').disabled = false;
+    $('upload-progress').hidden = true;
+    let body = null;
+    try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+    showUploadResult(xhr.status, body, app.name);
+  };
+  xhr.send(form);
+}
+
+function showUploadResult(status, body, fileName) {
+  const box = $('upload-result');
+  box.hidden = false;
+  box.replaceChildren();
+  if (status === 201) {
+    const sig = body.signature || {};
+    const verified = sig.status === 'VERIFIED';
+    box.className = 'card result ' + (verified ? 'ok' : 'warn');
+    box.append(el('h2', { id: 'result-title' }, verified ? 'Installed and verified' : 'Installed without a valid signature'),
+      el('p', {}, body.key + ' ' + body.version + ' is ' + body.state.toLowerCase() + '.'),
+      verified && sig.signer ? el('p', { id: 'result-signer' }, 'Signed by ' + sig.signer.subject + ' (SHA-256 ' + sig.signer.sha256 + ').') : null,
+      !verified ? el('p', {}, 'Reason: ', el('span', { class: 'code', id: 'result-code' }, body.code), ' — ' + body.message) : null);
+    return;
+  }
+  const error = body && body.error ? body.error : { code: 'HTTP_' + status, message: 'The server answered ' + status + '.' };
+  const [title, meaning, todo] = REASONS[error.code] || ['Rejected', '', ''];
+  box.className = 'card result bad';
+  box.append(el('h2', { id: 'result-title' }, 'Rejected: ' + title),
+    el('p', {}, fileName + ' was not installed. ', el('span', { class: 'code', id: 'result-code' }, error.code)),
+    meaning ? el('p', {}, meaning) : null,
+    el('p', { class: 'detail' }, error.message),
+    todo ? el('p', {}, el('b', {}, 'What to do: '), todo) : null);
+}
+
+async function loadSettings() {
+  const { body } = await api('GET', '/settings');
+  $('set-mode').value = body.mode;
+  $('set-enforce-after').value = body.enforceAfter ? body.enforceAfter.slice(0, 10) : '';
+  $('set-mode-upload').value = body['mode.upload'] || '';
+  $('set-mode-marketplace').value = body['mode.marketplace'] || '';
+  $('set-upload-enabled').value = body['upload.enabled'] === null ? '' : String(body['upload.enabled']);
+}
+
+async function saveSettings(event) {
+  event.preventDefault();
+  const upload = $('set-upload-enabled').value;
+  const { status, body } = await api('PUT', '/settings', {
+    mode: $('set-mode').value,
+    enforceAfter: $('set-enforce-after').value || null,
+    'mode.upload': $('set-mode-upload').value || null,
+    'mode.marketplace': $('set-mode-marketplace').value || null,
+    'upload.enabled': upload === '' ? null : upload === 'true',
+  });
+  const message = $('settings-message');
+  message.hidden = false;
+  message.className = status === 200 ? 'notice' : 'notice bad';
+  message.textContent = status === 200 ? 'Saved. The new settings apply to the next install.' : body.error.message;
+  await refreshModePill();
+}
+
+async function loadHealth() {
+  const { body } = await api('GET', '/health');
+  const container = $('health-body');
+  container.replaceChildren();
+  for (const check of body.checks) {
+    container.append(el('div', { class: 'card check', 'data-check': check.name },
+      el('div', {}, el('span', { class: 'badge ' + check.status }, check.status)),
+      el('div', {}, el('h3', {}, check.name), el('ul', {}, ...check.messages.map((m) => el('li', {}, m))))));
+  }
+}
+
+document.addEventListener('DOMContentLoaded', async () => {
+  $('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const { status, body } = await api('POST', '/login', { user: $('login-user').value, password: $('login-password').value });
+    if (status === 200) {
+      csrf = body.csrfToken;
+      $('who').textContent = body.user;
+      $('login-error').hidden = true;
+      $('login-password').value = '';
+      await showShell();
+    } else {
+      $('login-password').value = '';
+      $('login-error').hidden = false;
+      $('login-error').textContent = body && body.error ? body.error.message : 'Sign-in failed.';
+    }
+  });
+  $('logout').addEventListener('click', async () => { await api('POST', '/logout'); showLogin(); });
+  $('upload-form').addEventListener('submit', upload);
+  $('settings-form').addEventListener('submit', saveSettings);
+  $('health-refresh').addEventListener('click', loadHealth);
+  window.addEventListener('hashchange', route);
+  const response = await fetch('/api/session', { headers: { 'X-Requested-With': 'plugin-manager' }, credentials: 'same-origin' });
+  if (response.status === 200) {
+    const body = await response.json();
+    csrf = body.csrfToken;
+    $('who').textContent = body.user;
+    await showShell();
+  } else {
+    showLogin();
+  }
+});

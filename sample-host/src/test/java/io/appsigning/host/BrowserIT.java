@@ -1,0 +1,145 @@
+package io.appsigning.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * An administrator's session in a real headless Chromium: sign in, upload a signed app and see it
+ * verified, upload a tampered one and see the rejection with its reason, switch the mode, open
+ * Health. Screenshots go to target/screenshots.
+ */
+class BrowserIT {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    @TempDir
+    static Path home;
+    @TempDir
+    static Path files;
+    static HostProcess host;
+    static WebDriver browser;
+    static WebDriverWait wait;
+    static Path screenshots;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
+        screenshots = Files.createDirectories(Path.of(System.getProperty("screenshots", "target/screenshots")));
+        host = HostProcess.start(home);
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--window-size=1280,900", "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    private static void screenshot(String name) throws Exception {
+        byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
+        Files.write(screenshots.resolve(name + ".png"), png);
+    }
+
+    private static WebElement visible(String id) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(id)));
+    }
+
+    @Test
+    void anAdministratorsSession() throws Exception {
+        TestApps vendor = new TestApps("CN=Acme Vendor");
+        Files.writeString(home.resolve("upmconfig/truststore/vendor.crt"), vendor.certificatePem());
+        byte[] app = TestApps.bundle("com.acme.dashboard", "3.2.1", 50_000);
+        Path appFile = Files.write(files.resolve("dashboard.jar"), app);
+        Path sigFile = Files.write(files.resolve("dashboard.jar.sig"), vendor.signatureFile(app));
+        Path tamperedFile = Files.write(files.resolve("tampered.jar"), TestApps.tampered(TestApps.bundle("com.acme.evil", "1.0.0", 10_000)));
+        Path tamperedSig = Files.write(files.resolve("tampered.jar.sig"), vendor.signatureFile(TestApps.bundle("com.acme.evil", "1.0.0", 10_000)));
+
+        browser.get(host.url("/"));
+        visible("login-password");
+        screenshot("01-sign-in");
+        browser.findElement(By.id("login-password")).sendKeys("not the password");
+        browser.findElement(By.id("login-submit")).click();
+        assertThat(visible("login-error").getText()).contains("Wrong user or password");
+        browser.findElement(By.id("login-password")).sendKeys(HostProcess.PASSWORD);
+        browser.findElement(By.id("login-submit")).click();
+        visible("apps-empty");
+        assertThat(browser.findElement(By.id("mode-pill")).getText()).contains("WARN");
+
+        // Upload a signed app: installed and verified, with its signer.
+        browser.findElement(By.cssSelector("a[data-view=upload]")).click();
+        visible("upload-app").sendKeys(appFile.toString());
+        browser.findElement(By.id("upload-sig")).sendKeys(sigFile.toString());
+        browser.findElement(By.id("upload-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("result-title"), "Installed and verified"));
+        assertThat(browser.findElement(By.id("result-signer")).getText()).contains("CN=Acme Vendor");
+        screenshot("02-upload-verified");
+
+        // Switch the mode to ENFORCE in Settings.
+        browser.findElement(By.cssSelector("a[data-view=settings]")).click();
+        new Select(visible("set-mode")).selectByVisibleText("ENFORCE");
+        browser.findElement(By.id("settings-save")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("settings-message"), "Saved"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("mode-pill"), "ENFORCE"));
+        screenshot("03-settings-enforce");
+
+        // Upload a tampered app: rejected, with its reason code and what to do.
+        browser.findElement(By.cssSelector("a[data-view=upload]")).click();
+        visible("upload-app").sendKeys(tamperedFile.toString());
+        browser.findElement(By.id("upload-sig")).sendKeys(tamperedSig.toString());
+        browser.findElement(By.id("upload-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("result-title"), "Rejected"));
+        assertThat(browser.findElement(By.id("result-code")).getText()).isEqualTo("SIGNATURE_MISMATCH");
+        assertThat(browser.findElement(By.id("upload-result")).getText()).contains("What to do");
+        screenshot("04-upload-rejected");
+
+        // The apps page shows the verified app with its badge, and not the rejected one.
+        browser.findElement(By.cssSelector("a[data-view=apps]")).click();
+        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr[data-key='com.acme.dashboard']")));
+        assertThat(row.getText()).contains("3.2.1").contains("ACTIVE").contains("Verified").contains("CN=Acme Vendor");
+        assertThat(browser.findElements(By.cssSelector("tr[data-key='com.acme.evil']"))).isEmpty();
+        screenshot("05-apps");
+
+        // Health shows the three checks.
+        browser.findElement(By.cssSelector("a[data-view=health]")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-check=signing-status]")));
+        assertThat(browser.findElements(By.cssSelector("[data-check]"))).hasSize(3);
+        assertThat(browser.findElement(By.cssSelector("[data-check=certificate-expiry]")).getText()).contains("1 trusted certificates");
+        screenshot("06-health");
+
+        // Sign out: the session cookie no longer works.
+        browser.findElement(By.id("logout")).click();
+        visible("login-password");
+    }
+}

@@ -1,0 +1,112 @@
+package io.appsigning.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.appsigning.truststore.Identity;
+import io.appsigning.truststore.TrustStoreLoader;
+import io.appsigning.truststore.TrustStoreSnapshot;
+import io.appsigning.verifier.AppVerifier;
+import io.appsigning.verifier.SignatureFiles;
+import io.appsigning.verifier.VerificationOptions;
+import io.appsigning.verifier.VerificationResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code verify}: the same decision the product makes, from the command line. The trust store's
+ * safety is not judged here (the CLI's user is rarely the product's); {@code health} does that.
+ */
+final class VerifyCommand implements Command {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Clock clock;
+
+    VerifyCommand(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return "verify";
+    }
+
+    @Override
+    public String help() {
+        return """
+                verify --trust-store DIR --in APP [--sig SIG] [--denylist FILE] [--at INSTANT] [--json]   verify an app
+                  Exit 0 verified, 1 rejected (any reason code), 2 usage error or unreadable input.
+                  --sig SIG        the signature file (default APP.sig)
+                  --denylist FILE  SHA-256 digests to reject (certificates, keys, apps)
+                  --at INSTANT     verify as of this ISO-8601 instant, e.g. 2027-01-01T00:00:00Z (default now)
+                  --json           print one JSON object: verified, reason, flow, signer, message""";
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException, IOException {
+        Args parsed = Args.parse(args, Set.of("--trust-store", "--in", "--sig", "--denylist", "--at"), Set.of("--json"));
+        Path store = Path.of(parsed.required("--trust-store"));
+        Path app = Path.of(parsed.required("--in"));
+        Path sig = Path.of(parsed.optional("--sig") != null ? parsed.optional("--sig") : app + ".sig");
+        Path denyList = parsed.optional("--denylist") == null ? null : Path.of(parsed.optional("--denylist"));
+        Instant at = parseInstant(parsed.optional("--at"));
+        if (!Files.isDirectory(store)) {
+            throw new UsageException("the trust store " + store + " is not a folder");
+        }
+        if (denyList != null && !Files.isRegularFile(denyList)) {
+            throw new UsageException("the deny list " + denyList + " does not exist");
+        }
+        TrustStoreSnapshot snapshot = TrustStoreLoader.load(store, denyList, Identity.current(), clock);
+        if (snapshot.certificates().isEmpty() && !snapshot.problems().isEmpty() && denyList != null
+                && snapshot.problems().stream().anyMatch(p -> p.file().equals(denyList))) {
+            throw new UsageException(snapshot.problems().get(snapshot.problems().size() - 1).message());
+        }
+        snapshot.problems().forEach(problem -> err.println("warning: " + problem.message()));
+        byte[] signatureFile = SignatureFiles.readBounded(sig);
+        VerificationResult result;
+        try (InputStream in = Files.newInputStream(app)) {
+            result = AppVerifier.of(snapshot, new VerificationOptions(at, true)).verify(in, signatureFile);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("the app " + app + " does not exist");
+        }
+        if (parsed.flag("--json")) {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(result)));
+        } else {
+            out.println((result.verified() ? "VERIFIED" : "REJECTED " + result.reason()) + ": " + result.message());
+        }
+        return result.verified() ? 0 : 1;
+    }
+
+    private Instant parseInstant(String value) throws UsageException {
+        if (value == null) {
+            return clock.instant();
+        }
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new UsageException("--at is not an ISO-8601 instant (like 2027-01-01T00:00:00Z): " + value);
+        }
+    }
+
+    static ObjectNode toJson(VerificationResult result) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("verified", result.verified());
+        node.put("reason", result.reason().name());
+        node.put("flow", result.flow() == null ? null : result.flow().name());
+        if (result.signer() == null) {
+            node.putNull("signer");
+        } else {
+            node.putObject("signer").put("subject", result.signer().subject()).put("sha256", result.signer().sha256());
+        }
+        node.put("message", result.message());
+        return node;
+    }
+}

@@ -1,0 +1,242 @@
+package io.appsigning.truststore;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A trust store that follows its folder: a file watcher wakes it on changes and a poll catches
+ * what file systems do not report, so a change is picked up within two poll intervals. Each
+ * reload swaps in a new immutable snapshot at once. A file whose stamp (size, times, inode,
+ * owner, mode) is unchanged is not parsed again; a file that fails to parse while it is still
+ * being written is read again on the next pass rather than taken as final.
+ */
+public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
+
+    /** A parse failure this fresh may be a file still being written. */
+    private static final Duration SETTLE = Duration.ofSeconds(2);
+
+    private final Path folder;
+    private final Path denyListFile;
+    private final Identity identity;
+    private final Clock clock;
+    private final Duration pollInterval;
+    private final AtomicReference<TrustStoreSnapshot> current = new AtomicReference<>();
+    private final Map<Path, Cached> cache = new HashMap<>();
+    private final LongAdder parses = new LongAdder();
+    private List<Object> lastStamps = List.of();
+    private Thread thread;
+    private volatile boolean running;
+
+    private record Cached(List<Object> stamp, CertificateFiles.FileResult result) {}
+
+    public ReloadingTrustStore(Path folder, Path denyListFile, Identity identity, Clock clock, Duration pollInterval) {
+        this.folder = folder.toAbsolutePath().normalize();
+        this.denyListFile = denyListFile;
+        this.identity = identity;
+        this.clock = clock;
+        this.pollInterval = pollInterval;
+        reload();
+    }
+
+    @Override
+    public TrustStoreSnapshot snapshot() {
+        return current.get();
+    }
+
+    /** How many certificate files have been parsed so far (to show that unchanged files are not). */
+    public long parses() {
+        return parses.sum();
+    }
+
+    /** Starts following the folder on a daemon thread. */
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        running = true;
+        thread = new Thread(this::follow, "trust-store-reload " + folder);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            thread = null;
+        }
+    }
+
+    private void follow() {
+        WatchService watcher = null;
+        WatchKey key = null;
+        try {
+            watcher = FileSystems.getDefault().newWatchService();
+        } catch (IOException e) {
+            // No watcher on this file system: polling alone keeps the store current.
+        }
+        while (running) {
+            try {
+                if (watcher != null && (key == null || !key.isValid()) && Files.isDirectory(folder)) {
+                    key = folder.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+                }
+                WatchKey signalled = watcher == null ? null : watcher.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+                if (watcher == null) {
+                    Thread.sleep(pollInterval.toMillis());
+                }
+                if (signalled != null) {
+                    signalled.pollEvents();
+                    signalled.reset();
+                    // Let a burst of events (a copy, an editor's save) settle into one reload.
+                    Thread.sleep(100);
+                }
+                reload();
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                // The folder vanished or cannot be watched: the snapshot says so; keep polling.
+                key = null;
+                reload();
+                sleepQuietly();
+            }
+        }
+        try {
+            if (watcher != null) {
+                watcher.close();
+            }
+        } catch (IOException e) {
+            // closing on shutdown: nothing left to do
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(pollInterval.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    /** Reads what changed and publishes a new snapshot if anything did. */
+    public synchronized void reload() {
+        List<Path> files;
+        try {
+            files = Files.isDirectory(folder) ? CertificateFiles.list(folder) : null;
+        } catch (IOException e) {
+            files = null;
+        }
+        List<Object> stamps = new ArrayList<>();
+        stamps.add(stamp(folder));
+        stamps.add(stamp(folder.getParent()));
+        stamps.add(denyListFile == null ? null : stamp(denyListFile));
+        Map<Path, List<Object>> fileStamps = new HashMap<>();
+        if (files != null) {
+            for (Path file : files) {
+                List<Object> stamp = stamp(file);
+                fileStamps.put(file, stamp);
+                stamps.add(file);
+                stamps.add(stamp);
+            }
+        }
+        boolean retryPending = cache.values().stream().anyMatch(Objects::isNull);
+        if (current.get() != null && stamps.equals(lastStamps) && !retryPending) {
+            return;
+        }
+        lastStamps = stamps;
+        if (files == null) {
+            cache.clear();
+            publish(List.of(), List.of(new LoadProblem(folder, "the trust store folder " + folder
+                    + " does not exist or cannot be read, so nothing is trusted")));
+            return;
+        }
+        Path realFolder = CertificateFiles.realPath(folder);
+        List<TrustedCertificate> certificates = new ArrayList<>();
+        List<LoadProblem> problems = new ArrayList<>();
+        cache.keySet().retainAll(fileStamps.keySet());
+        for (Path file : files) {
+            Cached cached = cache.get(file);
+            CertificateFiles.FileResult result;
+            if (cached != null && cached.stamp().equals(fileStamps.get(file))) {
+                result = cached.result();
+            } else {
+                parses.increment();
+                result = CertificateFiles.readFile(file, realFolder);
+                boolean maybeHalfWritten = result.problem() != null && recentlyModified(file);
+                // null marks "read again next pass": a file still being written is not judged yet.
+                cache.put(file, maybeHalfWritten ? null : new Cached(fileStamps.get(file), result));
+            }
+            certificates.addAll(result.certificates());
+            if (result.problem() != null) {
+                problems.add(result.problem());
+            }
+        }
+        publish(certificates, problems);
+    }
+
+    private void publish(List<TrustedCertificate> certificates, List<LoadProblem> problems) {
+        List<LoadProblem> allProblems = new ArrayList<>(problems);
+        DenyList deny = DenyList.empty();
+        List<TrustedCertificate> trusted = certificates;
+        if (denyListFile != null) {
+            try {
+                deny = DenyList.load(denyListFile);
+            } catch (IOException | IllegalArgumentException e) {
+                // A deny list that cannot be read might hide a revocation: trust nothing until it is fixed.
+                allProblems.add(new LoadProblem(denyListFile, "the deny list cannot be used, so nothing is trusted: " + e.getMessage()));
+                trusted = List.of();
+            }
+        }
+        current.set(new TrustStoreSnapshot(folder, trusted, allProblems, TrustStoreSafety.check(folder, identity), deny, clock.instant()));
+    }
+
+    private boolean recentlyModified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isAfter(clock.instant().minus(SETTLE));
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** What identifies a version of a file: change any of it and the file is read and judged again. */
+    private static List<Object> stamp(Path path) {
+        if (path == null) {
+            return null;
+        }
+        try {
+            Map<String, Object> attributes = Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode",
+                    LinkOption.NOFOLLOW_LINKS);
+            List<Object> stamp = new ArrayList<>(attributes.values().stream().map(String::valueOf).sorted().toList());
+            if (Files.isSymbolicLink(path)) {
+                stamp.add(String.valueOf(Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode")));
+            }
+            return stamp;
+        } catch (IOException | UnsupportedOperationException e) {
+            return List.of("absent");
+        }
+    }
+}

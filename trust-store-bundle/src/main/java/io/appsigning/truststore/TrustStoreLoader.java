@@ -1,0 +1,34 @@
+package io.appsigning.truststore;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds a snapshot of a trust store folder in one go: what the CLI uses. */
+public final class TrustStoreLoader {
+
+    private TrustStoreLoader() {}
+
+    /**
+     * @param denyList the deny list file, or null for none; a bad deny list is reported as a load
+     *                 problem and, failing closed, leaves the store with no certificates
+     */
+    public static TrustStoreSnapshot load(Path folder, Path denyList, Identity who, Clock clock) {
+        CertificateFiles.Contents contents = CertificateFiles.read(folder);
+        List<TrustedCertificate> certificates = contents.certificates();
+        List<LoadProblem> problems = new ArrayList<>(contents.problems());
+        DenyList deny = DenyList.empty();
+        if (denyList != null) {
+            try {
+                deny = DenyList.load(denyList);
+            } catch (IOException | IllegalArgumentException e) {
+                // A deny list that cannot be read might hide a revocation: trust nothing until it is fixed.
+                problems.add(new LoadProblem(denyList, "the deny list cannot be used, so nothing is trusted: " + e.getMessage()));
+                certificates = List.of();
+            }
+        }
+        return new TrustStoreSnapshot(folder, certificates, problems, TrustStoreSafety.check(folder, who), deny, clock.instant());
+    }
+}

@@ -1,0 +1,97 @@
+package io.appsigning.truststore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading a trust store folder, with the real marketplace CA certificates. */
+class CertificateFilesTest {
+
+    @TempDir
+    Path store;
+
+    static Path shared(String relative) {
+        String root = System.getProperty("appsigning.shared", "../../shared");
+        return Path.of(root, "testdata", relative);
+    }
+
+    private void copyMarketplace(String name) throws Exception {
+        Files.copy(shared("marketplace-ca/" + name), store.resolve(name));
+    }
+
+    @Test
+    void theRealMarketplaceCertificatesLoad() throws Exception {
+        copyMarketplace("marketplace_root_ca_v1.crt");
+        copyMarketplace("marketplace_intermediate_ca_v1.crt");
+        copyMarketplace("marketplace_intermediate_ca_v2.crt");
+        CertificateFiles.Contents contents = CertificateFiles.read(store);
+        assertThat(contents.problems()).isEmpty();
+        assertThat(contents.certificates()).extracting(TrustedCertificate::sha256).containsExactly(
+                "e362af9f2701a09b7f242584c35c8cd4181418f15a5640e1b8f15955df4865d1",
+                "a4c4caf68ee237e2cb590c9e8da6e66a7ba90800634de70385cd2eff92005f16",
+                "26b1218ef40abd79cea10e5778536d77988c299fa74b00189191fde1887b0e8e");
+    }
+
+    @Test
+    void manyCertificatesInOnePemFileDerFilesAndBadFilesSkipped() throws Exception {
+        String root = Files.readString(shared("marketplace-ca/marketplace_root_ca_v1.crt"));
+        String v2 = Files.readString(shared("marketplace-ca/marketplace_intermediate_ca_v2.crt"));
+        Files.writeString(store.resolve("bundle.pem"), root + "\n" + v2);
+        byte[] der = Base64.getMimeDecoder().decode(root.replaceAll("-----[A-Z ]+-----", ""));
+        Files.write(store.resolve("root.der"), der);
+        Files.writeString(store.resolve("garbage.crt"), "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+        Files.writeString(store.resolve("empty.cer"), "");
+        Files.write(store.resolve("truncated.der"), java.util.Arrays.copyOf(der, der.length / 2));
+        Files.writeString(store.resolve("README.txt"), "ignored: not a certificate file name");
+        CertificateFiles.Contents contents = CertificateFiles.read(store);
+        assertThat(contents.certificates()).hasSize(3);
+        assertThat(contents.certificates()).extracting(c -> c.source().getFileName().toString())
+                .containsExactly("bundle.pem", "bundle.pem", "root.der");
+        assertThat(contents.problems()).extracting(p -> p.file().getFileName().toString())
+                .containsExactly("empty.cer", "garbage.crt", "truncated.der");
+        assertThat(contents.problems()).allSatisfy(p -> assertThat(p.message()).startsWith("skipped " + p.file()));
+    }
+
+    @Test
+    void aFolderThatCannotBeReadIsAProblemNotAnException() {
+        CertificateFiles.Contents contents = CertificateFiles.read(store.resolve("absent"));
+        assertThat(contents.certificates()).isEmpty();
+        assertThat(contents.problems()).singleElement().satisfies(p -> assertThat(p.message()).contains("cannot be read"));
+    }
+
+    @Test
+    void denyListFiles() throws Exception {
+        Path file = Files.writeString(store.resolve("denylist"), """
+                # revoked 2026-11-01
+                26:B1:21:8E:F4:0A:BD:79:CE:A1:0E:57:78:53:6D:77:98:8C:29:9F:A7:4B:00:18:91:91:FD:E1:88:7B:0E:8E
+
+                e362af9f2701a09b7f242584c35c8cd4181418f15a5640e1b8f15955df4865d1  # an app
+                """);
+        DenyList deny = DenyList.load(file);
+        assertThat(deny.sha256()).hasSize(2);
+        assertThat(deny.denies("26b1218ef40abd79cea10e5778536d77988c299fa74b00189191fde1887b0e8e")).isTrue();
+        assertThat(DenyList.load(store.resolve("absent")).sha256()).isEmpty();
+        Files.writeString(file, "abc\n");
+        assertThatThrownBy(() -> DenyList.load(file)).hasMessageContaining("line 1");
+    }
+
+    @Test
+    void aBadDenyListFailsClosed() throws Exception {
+        copyMarketplace("marketplace_root_ca_v1.crt");
+        Path deny = Files.writeString(store.resolve("denylist"), "not a digest\n");
+        Clock clock = Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC);
+        TrustStoreSnapshot snapshot = TrustStoreLoader.load(store, deny, Identity.current(), clock);
+        assertThat(snapshot.certificates()).isEmpty();
+        assertThat(snapshot.problems()).extracting(LoadProblem::message).anyMatch(m -> m.contains("deny list"));
+        Files.writeString(deny, "");
+        assertThat(TrustStoreLoader.load(store, deny, Identity.current(), clock).certificates()).hasSize(1);
+    }
+}

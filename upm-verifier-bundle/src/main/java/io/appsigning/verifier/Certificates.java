@@ -1,0 +1,38 @@
+package io.appsigning.verifier;
+
+import io.appsigning.truststore.TrustedCertificate;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Date;
+
+/** Small certificate facts used by both flows. */
+final class Certificates {
+
+    private Certificates() {}
+
+    /** VERIFIED when valid at {@code at}, else CERTIFICATE_EXPIRED or CERTIFICATE_NOT_YET_VALID. */
+    static ReasonCode validity(X509Certificate certificate, Instant at) {
+        try {
+            certificate.checkValidity(Date.from(at));
+            return ReasonCode.VERIFIED;
+        } catch (CertificateExpiredException e) {
+            return ReasonCode.CERTIFICATE_EXPIRED;
+        } catch (CertificateNotYetValidException e) {
+            return ReasonCode.CERTIFICATE_NOT_YET_VALID;
+        }
+    }
+
+    static String describe(X509Certificate certificate) {
+        return certificate.getSubjectX500Principal().getName();
+    }
+
+    static String fingerprint(X509Certificate certificate) {
+        return TrustedCertificate.of(certificate, null).sha256();
+    }
+
+    static Signer signer(TrustedCertificate certificate) {
+        return new Signer(certificate.subject(), certificate.sha256());
+    }
+}
