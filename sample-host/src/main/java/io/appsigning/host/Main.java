@@ -311,7 +311,11 @@ public final class Main {
         var method = records.getClass().getMethod("recordFileSystem", String.class, String.class, String.class);
         for (Bundle plugin : plugins) {
             String location = plugin.getLocation();
-            String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(Path.of(URI.create(location)))));
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(Path.of(URI.create(location))), digest)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // streamed: a plugin may be large
+            }
+            String sha256 = HexFormat.of().formatHex(digest.digest());
             method.invoke(records, plugin.getSymbolicName(), plugin.getVersion().toString(), sha256);
         }
     }
