@@ -112,6 +112,13 @@ class BrowserIT {
         browser.findElement(By.id("settings-save")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("settings-message"), "Saved"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("mode-pill"), "ENFORCE"));
+        // Relaxing is the operator's: the laxer modes are disabled and the page says which file to edit.
+        visible("settings-lock");
+        assertThat(new Select(browser.findElement(By.id("set-mode"))).getOptions())
+                .filteredOn(option -> !option.isEnabled()).extracting(WebElement::getText).containsExactly("OFF", "WARN");
+        assertThat(browser.findElement(By.id("settings-lock")).getText())
+                .contains("Relaxing it is the operator's decision").contains(home.resolve("upmconfig/signing.properties").toString());
+        assertThat(browser.findElement(By.id("settings-effective")).getText()).contains("In force now: uploads ENFORCE");
         screenshot("03-settings-enforce");
 
         // Upload a tampered app: rejected, with its reason code and what to do.
@@ -136,6 +143,8 @@ class BrowserIT {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-check=signing-status]")));
         assertThat(browser.findElements(By.cssSelector("[data-check]"))).hasSize(3);
         assertThat(browser.findElement(By.cssSelector("[data-check=certificate-expiry]")).getText()).contains("1 trusted certificates");
+        assertThat(browser.findElement(By.id("audit-head")).getText()).containsPattern("Head: [0-9a-f]{64}")
+                .contains("appsign audit-verify --log " + home.resolve("audit/audit.log") + " --head ");
         screenshot("06-health");
 
         // Sign out: the session cookie no longer works.

@@ -78,7 +78,9 @@ class FaultsIT {
     @Test
     void aDiskThatFillsWhileAnAppIsSpooledLeavesNothingBehind() throws Exception {
         Path spool = Files.createDirectories(home.resolve("data/spool"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", spool.toString()) == 0,
+        // Owned by the user the product runs as, as the spool folder it replaces would be.
+        String owner = HostProcess.asProductUser() ? ",uid=" + uid(HostProcess.PRODUCT_USER) + ",mode=0700" : "";
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m" + owner, "tmpfs", spool.toString()) == 0,
                 "mounting a small tmpfs needs root (CI runs as root)");
         try (HostProcess host = HostProcess.start(home)) {
             TestApps vendor = new TestApps("CN=Acme Vendor");
@@ -98,6 +100,13 @@ class FaultsIT {
         }
     }
 
+    private static String uid(String user) throws Exception {
+        Process id = new ProcessBuilder("id", "-u", user).start();
+        String uid = new String(id.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        id.waitFor();
+        return uid;
+    }
+
     private static int run(String... command) throws Exception {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
@@ -106,8 +115,8 @@ class FaultsIT {
         if (!Files.exists(folder)) {
             return 0;
         }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.count();
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(Files::isRegularFile).count();
         }
     }
 }
