@@ -17,13 +17,13 @@ import io.appsigning.gate.Origin;
 import io.appsigning.gate.PolicyService;
 import io.appsigning.gate.SignatureStatus;
 import io.appsigning.testsupport.Pem;
+import io.appsigning.testsupport.TestBundles;
 import io.appsigning.testsupport.TestPki;
 import io.appsigning.truststore.Identity;
 import io.appsigning.truststore.TrustStore;
 import io.appsigning.verifier.Flow;
 import io.appsigning.verifier.SignatureFiles;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,9 +34,6 @@ import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -79,24 +76,13 @@ public class AppSigningIT {
 
     // --- test material -------------------------------------------------------------------------------
 
-    private static byte[] testBundle(String name, String version) throws Exception {
-        return testBundleImporting(name, version, null);
+    private static byte[] testBundle(String name, String version) {
+        return TestBundles.bundle(name, version);
     }
 
-    /** A bundle with no content; with {@code importedPackage}, one that cannot resolve unless it is exported. */
-    private static byte[] testBundleImporting(String name, String version, String importedPackage) throws Exception {
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", name);
-        main.putValue("Bundle-Version", version);
-        if (importedPackage != null) {
-            main.putValue("Import-Package", importedPackage);
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new JarOutputStream(bytes, manifest).close();
-        return bytes.toByteArray();
+    /** A bundle that cannot resolve: it imports a package nobody exports. */
+    private static byte[] testBundleImporting(String name, String version, String importedPackage) {
+        return TestBundles.bundle(name, version, 0, Map.of("Import-Package", importedPackage));
     }
 
     /** A vendor's certificate (Ed25519, code signing), valid for a year from now. */

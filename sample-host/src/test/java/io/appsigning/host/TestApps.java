@@ -1,19 +1,15 @@
 package io.appsigning.host;
 
 import io.appsigning.testsupport.Pem;
+import io.appsigning.testsupport.TestBundles;
 import io.appsigning.testsupport.TestPki;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
+import java.util.Map;
 
 /** Apps (real bundles) and a vendor key with its self-signed certificate. */
 final class TestApps {
@@ -31,22 +27,8 @@ final class TestApps {
         return Pem.certificate(certificate);
     }
 
-    static byte[] bundle(String symbolicName, String version, int padding) throws IOException {
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", symbolicName);
-        main.putValue("Bundle-Version", version);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
-            jar.putNextEntry(new JarEntry("data.bin"));
-            byte[] data = new byte[padding];
-            new java.util.Random(padding).nextBytes(data);
-            jar.write(data);
-            jar.closeEntry();
-        }
-        return bytes.toByteArray();
+    static byte[] bundle(String symbolicName, String version, int padding) {
+        return TestBundles.bundle(symbolicName, version, padding, Map.of());
     }
 
     byte[] signatureFile(byte[] app) {
