@@ -8,6 +8,7 @@ import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.Mode;
 import io.appsigning.gate.Policy;
 import io.appsigning.gate.SignatureStatus;
+import io.appsigning.testsupport.TestData;
 import io.appsigning.truststore.CertificateFiles;
 import io.appsigning.truststore.SafetyFinding;
 import io.appsigning.truststore.SafetyVerdict;
@@ -22,8 +23,7 @@ import org.junit.jupiter.api.Test;
 class ChecksTest {
 
     private static List<TrustedCertificate> marketplace() {
-        Path folder = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca");
-        CertificateFiles.Contents contents = CertificateFiles.read(folder);
+        CertificateFiles.Contents contents = CertificateFiles.read(TestData.marketplaceCa());
         assertThat(contents.problems()).isEmpty();
         assertThat(contents.certificates()).hasSize(3);
         return contents.certificates();

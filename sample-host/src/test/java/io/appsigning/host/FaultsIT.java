@@ -2,6 +2,8 @@ package io.appsigning.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.appsigning.audit.AuditChain;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -9,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,12 +70,19 @@ class FaultsIT {
             assertThat(http.get("/api/apps").json().get("apps")).isEmpty();
             assertThat(count(home.resolve("data/spool"))).isZero();
             assertThat(count(home.resolve("data/apps"))).isZero();
-            if (Files.exists(home.resolve("audit/audit.log"))) {
-                assertThat(AuditChain.verify(home.resolve("audit/audit.log")).intact()).isTrue();
-            }
             // And the same app installs whole afterwards.
             assertThat(http.upload(app, signature).status()).isEqualTo(201);
         }
+        // The kill left no torn line: the chain over both runs is intact and ends with this install's decision.
+        Path log = home.resolve("audit/audit.log");
+        assertThat(log).exists();
+        AuditChain.Result chain = AuditChain.verify(log);
+        assertThat(chain.intact()).as(chain.message()).isTrue();
+        assertThat(chain.lines()).isPositive();
+        List<String> lines = Files.readAllLines(log);
+        JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        assertThat(last.get("key").asText()).isEqualTo("com.acme.crash");
+        assertThat(last.get("reason").asText()).isEqualTo("VERIFIED");
     }
 
     @Test
