@@ -84,6 +84,39 @@ class AppsignJarIT {
         assertThat(error.out()).isEmpty();
     }
 
+    /**
+     * trust add run by a non-root user who owns the folder (as the product user would, if it managed
+     * its own trust store) warns; the files are still added, and trust list judges the folder unsafe.
+     */
+    @Test
+    void trustAddWarnsANonRootOwnerOfTheFolder() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("user.name").equals("root"),
+                "running the CLI as another user needs root (CI runs as root)");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("setpriv", "--version").start().waitFor() == 0,
+                "setpriv is not installed");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path store = Files.createDirectory(dir.resolve("truststore"));
+        Files.setAttribute(store, "unix:uid", 65534);
+        Path certificate = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca",
+                "marketplace_root_ca_v1.crt");
+        List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Duser.name=nobody", "-jar", jar.toString());
+        List<String> command = new ArrayList<>(asNobody);
+        command.addAll(List.of("trust", "add", "--trust-store", store.toString(), certificate.toString()));
+        Process process = new ProcessBuilder(command).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(process.exitValue()).as(out + err).isZero();
+        assertThat(err).contains("warning: you (nobody) own " + store.toAbsolutePath()).contains("TRUST_STORE_UNSAFE");
+        assertThat(out).contains("1 certificate added");
+        Run list = appsign("trust", "list", "--trust-store", store.toString(), "--user", "nobody", "--json");
+        assertThat(JSON.readTree(list.out()).get("safety").get("status").asText()).isEqualTo("CRITICAL");
+        // Run by root, the same command does not warn.
+        Run asRoot = appsign("trust", "add", "--trust-store", store.toString(), certificate.toString());
+        assertThat(asRoot.err()).doesNotContain("warning");
+    }
+
     /** 1 GiB signs and verifies with a 64 MiB heap: both read the app as a stream. */
     @Test
     void oneGibibyteSignsAndVerifiesUnderXmx64m() throws Exception {
