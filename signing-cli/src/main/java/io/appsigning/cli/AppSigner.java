@@ -102,6 +102,10 @@ public final class AppSigner {
         if (Files.isDirectory(signatureFile)) {
             throw new UsageException("the signature file " + signatureFile + " is a folder; give a file name");
         }
+        if (signatureFile.toAbsolutePath().normalize().equals(app.toAbsolutePath().normalize())
+                || (Files.exists(signatureFile) && Files.isSameFile(signatureFile, app))) {
+            throw new UsageException("the signature file " + signatureFile + " is the app itself; it would replace the app");
+        }
         if (folder == null || !Files.isDirectory(folder)) {
             throw new UsageException("the signature file " + signatureFile + " cannot be written: its folder does not exist");
         }

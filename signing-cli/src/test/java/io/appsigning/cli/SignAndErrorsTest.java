@@ -124,6 +124,10 @@ class SignAndErrorsTest {
         plainError(appsign("sign", "--key", dir.resolve("absent.key").toString(), "--in", app.toString()),
                 dir.resolve("absent.key").toString(), "file not found");
         plainError(appsign("sign", "--key", key, "--in", app.toString(), "--out", dir.toString()), dir.toString(), "is a folder");
+        byte[] before = Files.readAllBytes(app);
+        plainError(appsign("sign", "--key", key, "--in", app.toString(), "--out", app.toString()), app.toString(),
+                "is the app itself");
+        assertThat(Files.readAllBytes(app)).isEqualTo(before);
         plainError(appsign("keygen", "--out", app.toString()), app.toString(), "is an existing file, not a folder");
         plainError(appsign("verify", "--trust-store", store.toString(), "--in", dir.toString()), dir.toString(), "is a folder");
         plainError(appsign("verify", "--trust-store", app.toString(), "--in", app.toString()), app.toString(), "is a file, not a folder");
