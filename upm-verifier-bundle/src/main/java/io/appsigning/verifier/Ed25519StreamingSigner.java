@@ -29,6 +29,8 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * fixed-point comb on its Weierstrass model of Curve25519 (regular, table lookups in constant
  * time), and the point is carried to the Edwards curve through the birational map of RFC 7748,
  * section 4.1. No public BouncyCastle API multiplies the Edwards base point by a chosen scalar.
+ * The reductions mod L use {@code BigInteger}, whose timing varies with its (secret) operands;
+ * this is a signing tool that the key's owner runs on their own machine, where no one times it.
  */
 public final class Ed25519StreamingSigner {
 
