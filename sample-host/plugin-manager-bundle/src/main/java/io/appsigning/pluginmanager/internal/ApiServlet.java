@@ -19,9 +19,11 @@ import io.appsigning.gate.PolicyService;
 import io.appsigning.gate.PolicyView;
 import io.appsigning.gate.SignatureStatus;
 import io.appsigning.gate.UninstallOutcome;
+import io.appsigning.health.CertificateReport;
 import io.appsigning.health.CheckResult;
 import io.appsigning.health.HealthReport;
 import io.appsigning.health.Status;
+import io.appsigning.truststore.TrustStore;
 import io.appsigning.verifier.ReasonCode;
 import io.appsigning.verifier.SignatureFiles;
 import java.io.ByteArrayOutputStream;
@@ -109,6 +111,9 @@ public final class ApiServlet extends HttpServlet {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile AuditTrail audit;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile TrustStore trustStore;
 
     /** Felix Health Checks' executor: on-demand runs with its timeouts, as any other product health check. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -205,6 +210,7 @@ public final class ApiServlet extends HttpServlet {
             case "POST /apps" -> upload(caller, request, response);
             case "DELETE /apps/{key}" -> uninstall(caller, path.substring("/apps/".length()), response);
             case "GET /health" -> health(response);
+            case "GET /certificates" -> certificates(response);
             case "GET /settings" -> json(response, 200, settings(need(policies, "signing policy").view()));
             case "PUT /settings" -> updateSettings(caller, request, response);
             default -> error(response, 404, "NOT_FOUND", "No such API: " + method + " /api" + Origins.printable(path));
@@ -595,6 +601,15 @@ public final class ApiServlet extends HttpServlet {
         }
         results.sort(Comparator.comparingInt(r -> CHECK_ORDER.indexOf(r.name()) < 0 ? 99 : CHECK_ORDER.indexOf(r.name())));
         return results;
+    }
+
+    /** The trust store as the product sees it; read-only (the product never writes the trust store). */
+    private void certificates(HttpServletResponse response) throws IOException {
+        TrustStore store = need(trustStore, "trust store");
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(CertificateReport.of(store.snapshot(), Instant.now()).toJson());
     }
 
     /** For monitoring without credentials: the worst status only. */
