@@ -12,6 +12,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -109,20 +110,31 @@ public final class StrictResolverHook implements ResolverHookFactory, BlockedBun
             return null; // abstains: everything resolves as without strict mode
         }
         AppRecords snapshot = records; // one view of the records for the whole resolve operation
+        Set<BundleRevision> blockedTriggers = new HashSet<>();
+        for (BundleRevision trigger : triggers) {
+            if (!allowed(trigger.getBundle(), snapshot)) {
+                blockedTriggers.add(trigger);
+            }
+        }
         return new ResolverHook() {
+            /**
+             * Removes, in place (Felix 7.0.5 only sees what is removed from this very collection), the
+             * blocked bundles this operation was asked to resolve, and nothing else: as soon as anything
+             * is removed, Felix 7.0.5 also hides every already-resolved bundle's capabilities from the
+             * rest of this operation (its whitelist holds unresolved revisions only). Removing only
+             * blocked triggers keeps that to operations that asked for a blocked bundle; a blocked
+             * bundle that is not a trigger is kept out by {@link #filterMatches} instead.
+             */
             @Override
             public void filterResolvable(Collection<BundleRevision> candidates) {
-                // Felix (7.0.5) only sees what is removed from this very collection: a filtered copy is ignored.
+                if (blockedTriggers.isEmpty()) {
+                    return;
+                }
                 candidates.removeIf(revision -> {
-                    Bundle bundle = revision.getBundle();
-                    if (allowed(bundle, snapshot)) {
+                    if (!blockedTriggers.contains(revision)) {
                         return false;
                     }
-                    if (reported.add(bundle.getBundleId())) {
-                        LOG.log(Level.WARNING, "Strict mode: " + bundle.getSymbolicName() + " " + bundle.getVersion() + " (bundle "
-                                + bundle.getBundleId() + ", location " + bundle.getLocation() + ") was not installed through the"
-                                + " plugin manager or the plugins folder; it stays INSTALLED and will not resolve.");
-                    }
+                    report(revision.getBundle());
                     return true;
                 });
             }
@@ -132,9 +144,18 @@ public final class StrictResolverHook implements ResolverHookFactory, BlockedBun
                 // not strict mode's concern
             }
 
+            /**
+             * A blocked bundle neither wires anything (a blocked fragment attaches to no host) nor provides
+             * anything (it is never pulled in to satisfy another bundle).
+             */
             @Override
             public void filterMatches(BundleRequirement requirement, Collection<BundleCapability> candidates) {
-                // a blocked bundle never resolves, so it never provides anything either
+                if (blocked(requirement.getRevision(), snapshot)) {
+                    report(requirement.getRevision().getBundle());
+                    candidates.removeIf(candidate -> true);
+                } else {
+                    candidates.removeIf(candidate -> blocked(candidate.getRevision(), snapshot));
+                }
             }
 
             @Override
@@ -142,6 +163,19 @@ public final class StrictResolverHook implements ResolverHookFactory, BlockedBun
                 // nothing held
             }
         };
+    }
+
+    /** An unresolved revision strict mode refuses; what is already resolved stays as it is. */
+    private boolean blocked(BundleRevision revision, AppRecords snapshot) {
+        return revision.getWiring() == null && !allowed(revision.getBundle(), snapshot);
+    }
+
+    private void report(Bundle bundle) {
+        if (reported.add(bundle.getBundleId())) {
+            LOG.log(Level.WARNING, "Strict mode: " + bundle.getSymbolicName() + " " + bundle.getVersion() + " (bundle "
+                    + bundle.getBundleId() + ", location " + bundle.getLocation() + ") was not installed through the"
+                    + " plugin manager or the plugins folder; it stays INSTALLED and will not resolve.");
+        }
     }
 
     @Override
