@@ -70,9 +70,14 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * in a correct decision or a clean, audited failure; no record may be lost; the audit chain must
  * stay intact; nothing may be left in the spool.
  *
- * <p>On the gate before the churn-safe rewrite this fails the way the issue describes: a
- * reactivated gate deletes the live uploads' spool files, a second {@code AuditLog} on the same file
- * forks the chain, and a second {@code RecordStore} loses records.
+ * Then one more upload, through whatever gate is registered, must install, and the records are read
+ * back after a restart of their bundle (as stored, not as one instance remembers them).
+ *
+ * <p>On the gate before the churn-safe rewrite this fails the way the issue describes (checked: the
+ * audit chain assertion, "line N does not follow line N-1"): each reactivation deletes the live
+ * uploads' spool files, and the instances that outlive their deactivation keep appending with their
+ * own {@code AuditLog} and {@code lastHash}, which forks the chain; records kept by several
+ * {@code RecordStore}s on one file can overwrite one another.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -194,29 +199,36 @@ public class ChurnIT {
             uploads.add(new Upload(key, app, SignatureFiles.encode(sign(vendor, signedBytes), null), signed));
         }
 
+        // The uploads start a quarter of a second apart, each asking for the gate as it starts (as each
+        // request of the plugin manager does), so that every restart below meets uploads in the middle of
+        // their stream, and each upload meets a different history of restarts.
         ExecutorService pool = Executors.newFixedThreadPool(UPLOADS);
         List<Future<InstallOutcome>> outcomes = new ArrayList<>();
+        long start = System.nanoTime();
         try {
-            InstallGate gate = Services.await(context, InstallGate.class);
-            for (Upload upload : uploads) {
-                outcomes.add(pool.submit(() -> gate.install(new InstallRequest(new SlowStream(upload.app()), upload.fileName(),
-                        upload.signatureFile(), Origin.UPLOAD, "churn"))));
+            for (int i = 0; i < UPLOADS; i++) {
+                Upload upload = uploads.get(i);
+                long at = i * 250L;
+                outcomes.add(pool.submit(() -> {
+                    sleepUntil(start, at);
+                    return Services.await(context, InstallGate.class).install(new InstallRequest(new SlowStream(upload.app()),
+                            upload.fileName(), upload.signatureFile(), Origin.UPLOAD, "churn"));
+                }));
             }
-            Thread.sleep(300); // every upload is streaming now
 
+            sleepUntil(start, 500);
             Bundle trustStoreBundle = bundle("io.appsigning.trust-store-bundle");
             trustStoreBundle.stop();
-            Thread.sleep(100);
             trustStoreBundle.start();
 
+            sleepUntil(start, 1200);
             Hashtable<String, Object> gateConfig = new Hashtable<>();
             gateConfig.put("maxAppBytes", 64L * 1024 * 1024); // larger than every app: no decision may change
             configurationAdmin.getConfiguration("io.appsigning.gate", "?").update(gateConfig);
-            Thread.sleep(300);
 
+            sleepUntil(start, 2000);
             Bundle policyBundle = bundle("io.appsigning.upm-verifier-bundle");
             policyBundle.stop();
-            Thread.sleep(100);
             policyBundle.start();
 
             List<String> problems = new ArrayList<>();
@@ -251,8 +263,21 @@ public class ChurnIT {
             pool.shutdownNow();
         }
 
+        // The product goes on: the next upload, through whatever gate is registered now, installs.
+        byte[] after = app("com.acme.churn.after", 1000);
+        InstallOutcome next = Services.await(context, InstallGate.class).install(new InstallRequest(
+                new java.io.ByteArrayInputStream(after), "com.acme.churn.after.jar", SignatureFiles.encode(sign(vendor, after), null),
+                Origin.UPLOAD, "churn"));
+        assertThat(next.installed()).as(next.message()).isTrue();
+
+        // Records as stored, not only as one instance remembers them: read back after a restart of their bundle.
+        Bundle verifier = bundle("io.appsigning.upm-verifier-bundle");
+        verifier.stop();
+        verifier.start();
+
         // No record lost: every installed churn app has its record, seen through the (new) records service.
         AppRecords records = Services.await(context, AppRecords.class);
+        assertThat(records.find("com.acme.churn.after")).as("the record of the upload after the churn").isPresent();
         for (Upload upload : uploads) {
             Bundle installed = bundle(upload.name());
             if (installed != null) {
@@ -286,6 +311,13 @@ public class ChurnIT {
         }
         try (Stream<Path> staged = Files.list(home().resolve("data/apps"))) {
             assertThat(staged.filter(p -> p.toString().endsWith(".new")).map(Path::toString).toList()).as("staged").isEmpty();
+        }
+    }
+
+    private static void sleepUntil(long startNanos, long millis) throws InterruptedException {
+        long left = millis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        if (left > 0) {
+            Thread.sleep(left);
         }
     }
 
