@@ -36,6 +36,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * Strict mode (DESIGN.md {@code strict}, issue 13 item 6) in Felix: a bundle installed with
@@ -189,6 +191,38 @@ public class StrictModeIT {
         assertThat(outcome.code()).isEqualTo(InstallOutcome.INVALID_APP);
         assertThat(installed("com.acme.consumer")).isNull();
         assertThat(provider.getState()).isEqualTo(Bundle.INSTALLED);
+    }
+
+    @Test
+    public void withoutTheRecordsServiceOnlyWhatIsAlreadyResolvedRuns() throws Exception {
+        strict(true);
+        ServiceComponentRuntime scr = Services.await(context, ServiceComponentRuntime.class);
+        Bundle verifier = installed("io.appsigning.upm-verifier-bundle");
+        ComponentDescriptionDTO gate = scr.getComponentDescriptionDTO(verifier, "io.appsigning.gate.internal.GateComponent");
+        scr.disableComponent(gate).getValue();
+        try {
+            Services.awaitTrue("no records service", () -> context.getServiceReference(AppRecords.class) == null);
+            // Even a plugins-folder bundle cannot be checked against its record now: fail closed.
+            Path file = home().resolve("plugins/unchecked.jar");
+            Files.write(file, testBundle("com.acme.unchecked", "1.0.0"));
+            Bundle unchecked = context.installBundle(file.toFile().toURI().normalize().toString(), Files.newInputStream(file));
+            assertThat(resolves(unchecked)).isFalse();
+            assertThat(unchecked.getState()).isEqualTo(Bundle.INSTALLED);
+            assertThat(Services.await(context, BlockedBundles.class).blocked()).contains(unchecked);
+
+            scr.enableComponent(gate).getValue();
+            Services.await(context, AppRecords.class);
+            // Recorded once the records are back (the plugins folder's records catch up): it resolves now.
+            Services.awaitTrue("the plugin is recorded", () -> {
+                ServiceReference<AppRecords> records = context.getServiceReference(AppRecords.class);
+                return records != null && context.getService(records).find("com.acme.unchecked").isPresent();
+            });
+            unchecked.start();
+            assertThat(unchecked.getState()).isEqualTo(Bundle.ACTIVE);
+            Files.delete(file);
+        } finally {
+            scr.enableComponent(gate).getValue();
+        }
     }
 
     private Bundle installed(String symbolicName) {
