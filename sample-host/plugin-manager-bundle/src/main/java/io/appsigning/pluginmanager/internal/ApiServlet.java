@@ -8,6 +8,7 @@ import io.appsigning.audit.AuditTrail;
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
 import io.appsigning.gate.AppScope;
+import io.appsigning.gate.BlockedBundles;
 import io.appsigning.gate.InstallGate;
 import io.appsigning.gate.InstallOutcome;
 import io.appsigning.gate.InstallRequest;
@@ -114,6 +115,9 @@ public final class ApiServlet extends HttpServlet {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile TrustStore trustStore;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile BlockedBundles blockedBundles;
 
     /** Felix Health Checks' executor: on-demand runs with its timeouts, as any other product health check. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -404,15 +408,18 @@ public final class ApiServlet extends HttpServlet {
         AppScope apps = need(scope, "install gate");
         Policy policy = need(policies, "signing policy").current();
         AppRecords known = need(records, "install gate");
+        BlockedBundles strictMode = blockedBundles;
+        java.util.Set<Bundle> blocked = strictMode == null ? java.util.Set.of() : java.util.Set.copyOf(strictMode.blocked());
         ObjectNode root = JSON.createObjectNode();
         ArrayNode list = root.putArray("apps");
         for (Bundle bundle : apps.apps()) {
-            list.add(app(bundle, known.find(bundle.getSymbolicName()), policy));
+            list.add(app(bundle, known.find(bundle.getSymbolicName()), blocked.contains(bundle)));
         }
         json(response, 200, root);
     }
 
-    static ObjectNode app(Bundle bundle, Optional<AppRecord> record, Policy policy) {
+    /** An app as the API shows it; {@code blocked}: strict mode refuses to resolve it (it has no usable record). */
+    static ObjectNode app(Bundle bundle, Optional<AppRecord> record, boolean blocked) {
         ObjectNode node = JSON.createObjectNode();
         node.put("key", bundle.getSymbolicName());
         node.put("version", bundle.getVersion().toString());
@@ -427,8 +434,7 @@ public final class ApiServlet extends HttpServlet {
         node.put("sha256", record.map(AppRecord::appSha256).orElse(null));
         node.put("installedAt", record.map(r -> r.recordedAt().toString()).orElse(null));
         node.put("installedBy", record.map(AppRecord::installedBy).orElse(null));
-        SignatureStatus status = record.map(AppRecord::status).orElse(policy.strict() && bundle.getState() == Bundle.INSTALLED
-                ? SignatureStatus.BLOCKED : SignatureStatus.NOT_CHECKED);
+        SignatureStatus status = blocked ? SignatureStatus.BLOCKED : record.map(AppRecord::status).orElse(SignatureStatus.NOT_CHECKED);
         ObjectNode signature = node.putObject("signature");
         signature.put("status", status.name());
         signature.put("label", status.label());
@@ -537,7 +543,7 @@ public final class ApiServlet extends HttpServlet {
             AppScope apps = need(scope, "install gate");
             Optional<Bundle> installed = apps.app(outcome.record().key());
             ObjectNode body = installed.isPresent()
-                    ? app(installed.get(), Optional.of(outcome.record()), need(policies, "signing policy").current())
+                    ? app(installed.get(), Optional.of(outcome.record()), false)
                     : JSON.createObjectNode().put("key", outcome.record().key());
             body.put("code", outcome.code());
             body.put("message", outcome.message());
