@@ -35,7 +35,7 @@ const MORE_REASONS = {
 };
 MORE_REASONS.FILES_SWAPPED = ['Files swapped?', 'The app and its signature file seem to be in each other\'s place.', 'Choose the .jar or .obr as the app and its .sig as the signature.'];
 Object.assign(REASONS, MORE_REASONS);
-const TITLES = { apps: 'Apps', upload: 'Upload app', certificates: 'Trusted certificates', settings: 'Settings', health: 'Health' };
+const TITLES = { apps: 'Apps', upload: 'Upload app', certificates: 'Trusted certificates', settings: 'Settings', audit: 'Audit log', health: 'Health' };
 
 let csrf = null;
 const $ = (id) => document.getElementById(id);
@@ -85,6 +85,7 @@ async function route() {
   await refreshTrustBanner();
   if (name === 'apps') await loadApps();
   if (name === 'certificates') await loadCertificates();
+  if (name === 'audit') await loadAudit();
   if (name === 'settings') await loadSettings();
   if (name === 'health') await loadHealth();
 }
@@ -137,6 +138,28 @@ async function loadCertificates() {
   }
   $('cert-skipped').hidden = body.skipped.length === 0;
   $('cert-skipped-list').replaceChildren(...body.skipped.map((f) => el('li', {}, el('code', {}, f.file), ': ' + f.problem)));
+}
+
+let auditPage = 0;
+async function loadAudit() {
+  const query = new URLSearchParams({ page: auditPage, size: 25 });
+  if ($('audit-app').value.trim()) query.set('app', $('audit-app').value.trim());
+  if ($('audit-decision').value) query.set('decision', $('audit-decision').value);
+  const { body } = await api('GET', '/audit?' + query);
+  $('audit-summary').textContent = body.total + ' matching lines of ' + body.lines + ', newest first. Chain head ' + body.head + '.';
+  const tbody = $('audit-body');
+  tbody.replaceChildren();
+  for (const entry of body.entries) {
+    const what = entry.key ? entry.key + (entry.version ? ' ' + entry.version : '') : (entry.policy ? 'policy: ' + entry.policy.mode : '');
+    tbody.append(el('tr', { 'data-line': entry.line },
+      el('td', {}, String(entry.time || '').replace('T', ' ').slice(0, 19)),
+      el('td', {}, el('span', { class: 'badge ' + entry.decision }, entry.decision)),
+      el('td', { class: 'key' }, what),
+      el('td', {}, entry.reason || entry.source || ''),
+      el('td', {}, entry.user || '')));
+  }
+  $('audit-newer').disabled = auditPage === 0;
+  $('audit-older').disabled = (auditPage + 1) * body.size >= body.total;
 }
 
 async function loadApps() {
@@ -341,6 +364,10 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('upload-form').addEventListener('submit', upload);
   $('settings-form').addEventListener('submit', saveSettings);
   $('health-refresh').addEventListener('click', loadHealth);
+  $('audit-filter').addEventListener('change', () => { auditPage = 0; loadAudit(); });
+  $('audit-filter').addEventListener('submit', (event) => { event.preventDefault(); auditPage = 0; loadAudit(); });
+  $('audit-newer').addEventListener('click', () => { auditPage = Math.max(0, auditPage - 1); loadAudit(); });
+  $('audit-older').addEventListener('click', () => { auditPage += 1; loadAudit(); });
   window.addEventListener('hashchange', route);
   const response = await fetch('/api/session', { headers: { 'X-Requested-With': 'plugin-manager' }, credentials: 'same-origin' });
   if (response.status === 200) {

@@ -219,7 +219,9 @@ public final class Main {
     }
 
     static void prepareHome(Path home) throws IOException {
-        Path truststore = home.resolve("upmconfig/truststore");
+        Path upmconfig = home.resolve("upmconfig");
+        Path truststore = upmconfig.resolve("truststore");
+        boolean createdHere = !Files.exists(upmconfig);
         if (!Files.exists(truststore)) {
             Files.createDirectories(truststore);
             Files.setPosixFilePermissions(truststore, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -227,10 +229,11 @@ public final class Main {
         }
         Files.createDirectories(home.resolve("plugins"));
         Files.createDirectories(home.resolve("data"));
-        Path properties = home.resolve("upmconfig/signing.properties");
-        if (!Files.exists(properties)) {
+        Path properties = upmconfig.resolve("signing.properties");
+        if (!Files.exists(properties) && Files.isWritable(upmconfig)) {
             Files.writeString(properties, """
-                    # The app signing policy (see the README). Settings made in the plugin manager override these.
+                    # The app signing policy (see the README). This file is the floor: the plugin manager's
+                    # Settings may make it stricter, never laxer (unless policy.adminMayRelax=true below).
                     # mode: OFF (no check), WARN (check, report, install anyway) or ENFORCE (install only what verifies)
                     mode=WARN
                     # enforceAfter: the end of the grace period; from then on WARN acts as ENFORCE
@@ -239,11 +242,37 @@ public final class Main {
                     #mode.marketplace=ENFORCE
                     #upload.enabled=true
                     #trustStore.looseCheck=false
+                    #policy.adminMayRelax=false
                     # strict: bundles that reach the framework by another path than the plugin manager or the
                     # plugins folder (the Web Console's upload, a shell) never resolve. On unless this says false.
                     #strict=true
                     """);
         }
+        // Root owns what it creates, so then the folder is protected already (a root product gets a warning of its own).
+        if (createdHere && !"root".equals(System.getProperty("user.name"))) {
+            developmentSetUp(home);
+        }
+    }
+
+    /**
+     * The home's configuration folder was created just now, by and for the user running the product:
+     * a developer's set-up. That user can write the trust store, so it trusts nothing; say so once,
+     * plainly, with the commands that protect it.
+     */
+    private static void developmentSetUp(Path home) {
+        String user = System.getProperty("user.name");
+        Path upmconfig = home.resolve("upmconfig");
+        System.out.println("""
+                ------------------------------------------------------------------------------------------
+                Development set-up: %1$s was created by the user running the product (%2$s),
+                who can therefore change the trust store. Until it is protected, the trust store trusts
+                nothing and every signed upload is rejected with TRUST_STORE_UNSAFE (the Health page says why).
+                In production, create and protect it as root before the first start (README, "Running it in
+                production"); here, protect it with:
+                    sudo chown -R root:root %1$s
+                    sudo chmod 755 %1$s %1$s/truststore
+                ------------------------------------------------------------------------------------------"""
+                .formatted(upmconfig, user));
     }
 
     /**

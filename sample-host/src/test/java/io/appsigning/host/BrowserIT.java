@@ -180,9 +180,19 @@ class BrowserIT {
             Files.setPosixFilePermissions(truststore, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         }
 
+        // The audit page: newest first, filtered by app.
+        browser.findElement(By.cssSelector("a[data-view=audit]")).click();
+        visible("audit-summary");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-body"), "com.acme.dashboard"));
+        browser.findElement(By.id("audit-app")).sendKeys("com.acme.evil\n");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-summary"), "1 matching lines"));
+        assertThat(browser.findElement(By.id("audit-body")).getText()).contains("REJECTED").contains("SIGNATURE_MISMATCH")
+                .doesNotContain("com.acme.dashboard");
+        screenshot("09-audit");
+
         // Every page at a phone's width (390 px): nothing wider than the screen but the tables' own scroll.
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
-        for (String view : java.util.List.of("apps", "upload", "certificates", "settings", "health")) {
+        for (String view : java.util.List.of("apps", "upload", "certificates", "settings", "audit", "health")) {
             browser.findElement(By.cssSelector("a[data-view=" + view + "]")).click();
             visible("view-" + view);
             Thread.sleep(300);

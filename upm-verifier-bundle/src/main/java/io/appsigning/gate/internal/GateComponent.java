@@ -312,7 +312,10 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             // A revoked app never installs, whatever the mode.
             if (verification != null && (verification.reason() == ReasonCode.REVOKED
                     || mode == Mode.ENFORCE && !verification.verified())) {
-                return rejected(request, mode, null, verification.reason().name(), verification.message(), verification, appSha256);
+                // The name the file claims, for the audit line and its readers only: nothing is decided on it.
+                BundleManifests.Identity claimed = BundleManifests.read(file);
+                return rejected(request, mode, claimed.problem() == null ? claimed : null, verification.reason().name(),
+                        verification.message(), verification, appSha256);
             }
             BundleManifests.Identity identity = BundleManifests.read(file);
             if (identity.problem() != null) {

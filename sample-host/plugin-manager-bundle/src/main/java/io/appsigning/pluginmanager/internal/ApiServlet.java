@@ -215,6 +215,7 @@ public final class ApiServlet extends HttpServlet {
             case "DELETE /apps/{key}" -> uninstall(caller, path.substring("/apps/".length()), response);
             case "GET /health" -> health(response);
             case "GET /certificates" -> certificates(response);
+            case "GET /audit" -> audit(request, response);
             case "GET /settings" -> json(response, 200, settings(need(policies, "signing policy").view()));
             case "PUT /settings" -> updateSettings(caller, request, response);
             default -> error(response, 404, "NOT_FOUND", "No such API: " + method + " /api" + Origins.printable(path));
@@ -616,6 +617,49 @@ public final class ApiServlet extends HttpServlet {
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.getWriter().write(CertificateReport.of(store.snapshot(), Instant.now()).toJson());
+    }
+
+    /**
+     * The audit log, newest first, a page at a time, filtered by app key and decision: the same
+     * file that {@code appsign audit-verify} checks, read here, never written.
+     */
+    private void audit(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        AuditTrail trail = need(audit, "audit log");
+        int page = boundedInt(request.getParameter("page"), 0, 0, 1_000_000);
+        int size = boundedInt(request.getParameter("size"), 50, 1, 500);
+        String app = request.getParameter("app");
+        String decision = request.getParameter("decision");
+        List<String> lines = Files.readAllLines(Path.of(trail.location()), StandardCharsets.UTF_8);
+        List<JsonNode> matching = new ArrayList<>();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonNode line;
+            try {
+                line = JSON.readTree(lines.get(i));
+            } catch (IOException e) {
+                continue; // a line cut off by a crash: audit-verify names it
+            }
+            if (line == null || !line.isObject()) {
+                continue;
+            }
+            if ((app == null || app.isBlank() || app.equals(line.path("key").asText(null)))
+                    && (decision == null || decision.isBlank() || decision.equals(line.path("decision").asText(null)))) {
+                ((ObjectNode) line).put("line", i + 1);
+                matching.add(line);
+            }
+        }
+        ObjectNode root = JSON.createObjectNode();
+        root.put("total", matching.size()).put("page", page).put("size", size).put("head", trail.head()).put("lines", trail.lines());
+        ArrayNode entries = root.putArray("entries");
+        matching.stream().skip((long) page * size).limit(size).forEach(entries::add);
+        json(response, 200, root);
+    }
+
+    private static int boundedInt(String value, int fallback, int min, int max) {
+        try {
+            return value == null ? fallback : Math.max(min, Math.min(max, Integer.parseInt(value.strip())));
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     /** For monitoring without credentials: the worst status only. */
