@@ -80,8 +80,7 @@ final class Ed25519StreamingCheck {
             return false;
         }
         BigInteger k = Edwards25519.littleEndian(sha512.digest(), 0, 64).mod(Edwards25519.L);
-        Edwards25519.Point sum = Edwards25519.doubleScalarMultiply(s, Edwards25519.BASE, k, a.negate())
-                .add(r.negate());
+        Edwards25519.Point sum = Edwards25519.baseAndPointMultiply(s, k, a.negate()).add(r.negate());
         return sum.twice().twice().twice().isIdentity();
     }
 
