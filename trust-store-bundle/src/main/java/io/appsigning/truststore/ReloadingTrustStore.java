@@ -178,18 +178,27 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
         List<TrustedCertificate> certificates = new ArrayList<>();
         List<LoadProblem> problems = new ArrayList<>();
         cache.keySet().retainAll(fileStamps.keySet());
+        List<Path> changed = new ArrayList<>();
         for (Path file : files) {
             Cached cached = cache.get(file);
-            CertificateFiles.FileResult result;
-            if (cached != null && cached.stamp().equals(fileStamps.get(file))) {
-                result = cached.result();
-            } else {
-                parses.increment();
-                result = CertificateFiles.readFile(file, realFolder);
-                boolean maybeHalfWritten = result.problem() != null && recentlyModified(file);
-                // null marks "read again next pass": a file still being written is not judged yet.
-                cache.put(file, maybeHalfWritten ? null : new Cached(fileStamps.get(file), result));
+            if (cached == null || !cached.stamp().equals(fileStamps.get(file))) {
+                changed.add(file);
             }
+        }
+        // The changed files (all of them at start-up) are parsed together, across the cores.
+        List<CertificateFiles.FileResult> parsed = CertificateFiles.readFiles(changed, realFolder);
+        Map<Path, CertificateFiles.FileResult> fresh = new HashMap<>();
+        for (int i = 0; i < changed.size(); i++) {
+            Path file = changed.get(i);
+            CertificateFiles.FileResult result = parsed.get(i);
+            parses.increment();
+            fresh.put(file, result);
+            boolean maybeHalfWritten = result.problem() != null && recentlyModified(file);
+            // null marks "read again next pass": a file still being written is not judged yet.
+            cache.put(file, maybeHalfWritten ? null : new Cached(fileStamps.get(file), result));
+        }
+        for (Path file : files) {
+            CertificateFiles.FileResult result = fresh.containsKey(file) ? fresh.get(file) : cache.get(file).result();
             certificates.addAll(result.certificates());
             if (result.problem() != null) {
                 problems.add(result.problem());
