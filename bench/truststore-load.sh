@@ -33,6 +33,9 @@ for ((i = 0; i < runs; i++)); do
 done
 rm -f "$results.time"
 echo
+echo "# where a product load's time goes (one more cold JVM; CPU of this JVM, getfacl's processes not included):"
+java -XX:+UseSerialGC -cp "$jar" io.appsigning.bench.TrustStoreLoad "$folder" parts
+echo
 for how in product loader files; do
   for field in 4 7 9; do
     awk -v h="$how" -v f="$field" '$1==h{print $f}' "$results" | sort -g | awk '{v[++n]=$1} END{printf "%s ", n%2 ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2}'

@@ -231,21 +231,35 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
         }
     }
 
-    /** What identifies a version of a file: change any of it and the file is read and judged again. */
+    private static final String STAMP_ATTRIBUTES = "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode";
+    private static final int FILE_TYPE = 0170000;
+    private static final int SYMBOLIC_LINK = 0120000;
+
+    /**
+     * What identifies a version of a file: change any of it and the file is read and judged again.
+     * The values are kept as read (no text), in a fixed order, since every file is stamped on every
+     * pass; the mode tells a symbolic link, whose target is stamped too.
+     */
     private static List<Object> stamp(Path path) {
         if (path == null) {
             return null;
         }
         try {
-            Map<String, Object> attributes = Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode",
-                    LinkOption.NOFOLLOW_LINKS);
-            List<Object> stamp = new ArrayList<>(attributes.values().stream().map(String::valueOf).sorted().toList());
-            if (Files.isSymbolicLink(path)) {
-                stamp.add(String.valueOf(Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode")));
+            Map<String, Object> link = Files.readAttributes(path, STAMP_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+            List<Object> stamp = new ArrayList<>(14);
+            addStamp(stamp, link);
+            if ((((Integer) link.get("mode")) & FILE_TYPE) == SYMBOLIC_LINK) {
+                addStamp(stamp, Files.readAttributes(path, STAMP_ATTRIBUTES));
             }
             return stamp;
         } catch (IOException | UnsupportedOperationException e) {
             return List.of("absent");
+        }
+    }
+
+    private static void addStamp(List<Object> stamp, Map<String, Object> attributes) {
+        for (String name : new String[] {"size", "lastModifiedTime", "ctime", "ino", "uid", "gid", "mode"}) {
+            stamp.add(attributes.get(name));
         }
     }
 }
