@@ -77,6 +77,19 @@ ratio() { awk -v a="$(median "$1" "$3")" -v b="$(median "$2" "$3")" 'BEGIN{print
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# $(java -version 2>&1 | head -1), $(openssl version), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $rounds interleaved rounds per size, $busy_rounds with the second core busy; median (min-max) of each"
+
+# Start-up: a 1 KiB app, the launcher with its CDS archive against the same JVM options without one.
+: > "$work/results"
+for ((i = 0; i < rounds; i++)); do
+  run ours-verify-1KiB-cds "$launcher" verify --trust-store "$work/store" --in "$work/first.bin"
+  APPSIGN_CDS_DIR=off run ours-verify-1KiB-no-cds "$launcher" verify --trust-store "$work/store" --in "$work/first.bin"
+  run java-version java -XX:+UseSerialGC -Xshare:auto -version
+done
+echo
+echo "## start-up (1 KiB app)"
+table ours-verify-1KiB-cds ours-verify-1KiB-no-cds java-version
+echo "ratios of medians:"
+echo "  with / without the CDS archive: wall $(ratio ours-verify-1KiB-cds ours-verify-1KiB-no-cds 2)   CPU $(ratio ours-verify-1KiB-cds ours-verify-1KiB-no-cds 3)"
 for mib in "${sizes[@]}"; do
   app="$work/app-$mib.bin"
   head -c $((mib * 1024 * 1024)) /dev/urandom > "$app"

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -168,10 +169,12 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
             return;
         }
         lastStamps = stamps;
+        // The safety check waits mostly on getfacl processes: it runs beside the parsing.
+        CompletableFuture<SafetyVerdict> safety = TrustStoreLoader.judgeAside(folder, identity);
         if (files == null) {
             cache.clear();
             publish(List.of(), List.of(new LoadProblem(folder, "the trust store folder " + folder
-                    + " does not exist or cannot be read, so nothing is trusted")));
+                    + " does not exist or cannot be read, so nothing is trusted")), safety);
             return;
         }
         Path realFolder = CertificateFiles.realPath(folder);
@@ -204,10 +207,11 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
                 problems.add(result.problem());
             }
         }
-        publish(certificates, problems);
+        publish(certificates, problems, safety);
     }
 
-    private void publish(List<TrustedCertificate> certificates, List<LoadProblem> problems) {
+    private void publish(List<TrustedCertificate> certificates, List<LoadProblem> problems,
+                         CompletableFuture<SafetyVerdict> safety) {
         List<LoadProblem> allProblems = new ArrayList<>(problems);
         DenyList deny = DenyList.empty();
         List<TrustedCertificate> trusted = certificates;
@@ -220,7 +224,7 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
                 trusted = List.of();
             }
         }
-        current.set(new TrustStoreSnapshot(folder, trusted, allProblems, TrustStoreSafety.check(folder, identity), deny, clock.instant()));
+        current.set(new TrustStoreSnapshot(folder, trusted, allProblems, safety.join(), deny, clock.instant()));
     }
 
     private boolean recentlyModified(Path file) {

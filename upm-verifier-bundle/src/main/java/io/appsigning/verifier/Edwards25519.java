@@ -237,45 +237,133 @@ final class Edwards25519 {
     }
 
     /**
-     * Signed digits of a non-negative scalar, least significant first: every digit is 0 or odd
-     * in [-15, 15], and any two non-zero digits are at least {@value #WINDOW} apart (width-5 NAF).
+     * Signed digits of a non-negative scalar below 2^253, least significant first: every digit is
+     * 0 or odd in [-15, 15], and any two non-zero digits are at least {@value #WINDOW} apart
+     * (width-5 NAF). At each set bit the next five bits are taken as a digit and cleared, a digit
+     * of 16 or more becoming negative with a carry into the bit above the window.
      */
     static byte[] wnaf(BigInteger scalar) {
-        byte[] digits = new byte[scalar.bitLength() + 1];
-        BigInteger k = scalar;
-        for (int i = 0; k.signum() > 0; i++) {
-            if (k.testBit(0)) {
-                int digit = k.intValue() & ((1 << WINDOW) - 1);
-                if (digit >= 1 << (WINDOW - 1)) {
-                    digit -= 1 << WINDOW;
-                }
-                digits[i] = (byte) digit;
-                k = k.subtract(BigInteger.valueOf(digit));
+        byte[] bigEndian = scalar.toByteArray();
+        int[] k = new int[10];
+        for (int i = 0; i < bigEndian.length && i < 36; i++) {
+            k[i >> 2] |= (bigEndian[bigEndian.length - 1 - i] & 0xFF) << (8 * (i & 3));
+        }
+        byte[] digits = new byte[257];
+        for (int i = 0; i < digits.length; i++) {
+            long pair = (k[i >> 5] & 0xFFFFFFFFL) | ((long) k[(i >> 5) + 1] << 32);
+            int window = (int) (pair >>> (i & 31)) & ((1 << WINDOW) - 1);
+            if ((window & 1) == 0) {
+                continue;
             }
-            k = k.shiftRight(1);
+            int digit = window >= 1 << (WINDOW - 1) ? window - (1 << WINDOW) : window;
+            digits[i] = (byte) digit;
+            addAt(k, i, -window);
+            if (digit < 0) {
+                addAt(k, i + WINDOW, 1);
+            }
         }
         return digits;
     }
 
-    /** [a]B + [b]Q for non-negative a and b, sharing the doublings (Straus, width-5 NAF). */
+    /** k += value * 2^bit, for |value| < 2^WINDOW, never going below zero. */
+    private static void addAt(int[] k, int bit, int value) {
+        int word = bit >> 5;
+        long carry = (long) value << (bit & 31);
+        while (carry != 0) {
+            long sum = (k[word] & 0xFFFFFFFFL) + carry;
+            k[word] = (int) sum;
+            carry = sum >> 32;
+            word++;
+        }
+    }
+
+    /** [a]B + [b]Q for non-negative a and b below 2^253, sharing the doublings (Straus, width-5 NAF). */
     static Point baseAndPointMultiply(BigInteger a, BigInteger b, Point q) {
         byte[] da = wnaf(a);
         byte[] db = wnaf(b);
         Point[] tableQ = oddMultiples(q);
-        Point result = Point.IDENTITY;
-        for (int i = Math.max(da.length, db.length) - 1; i >= 0; i--) {
-            result = result.twice();
-            if (i < da.length && da[i] != 0) {
-                result = addDigit(result, BASE_TABLE, da[i]);
+        int top = da.length - 1;
+        while (top >= 0 && da[top] == 0 && db[top] == 0) {
+            top--;
+        }
+        Accumulator result = new Accumulator();
+        for (int i = top; i >= 0; i--) {
+            result.twice();
+            if (da[i] != 0) {
+                result.add(BASE_TABLE[Math.abs(da[i]) >> 1], da[i] < 0);
             }
-            if (i < db.length && db[i] != 0) {
-                result = addDigit(result, tableQ, db[i]);
+            if (db[i] != 0) {
+                result.add(tableQ[Math.abs(db[i]) >> 1], db[i] < 0);
             }
         }
-        return result;
+        return result.point();
     }
 
-    private static Point addDigit(Point result, Point[] table, int digit) {
-        return digit > 0 ? result.add(table[digit >> 1]) : result.add(table[(-digit) >> 1].negate());
+    /**
+     * The running sum of a scalar multiplication, updated in place: the same formulas as
+     * {@link Point#add} and {@link Point#twice}, without the allocations of ~400 new points.
+     */
+    private static final class Accumulator {
+        private final int[] x = constant(0);
+        private final int[] y = constant(1);
+        private final int[] z = constant(1);
+        private final int[] t = constant(0);
+        private final int[] a = X25519Field.create();
+        private final int[] b = X25519Field.create();
+        private final int[] c = X25519Field.create();
+        private final int[] d = X25519Field.create();
+        private final int[] e = X25519Field.create();
+        private final int[] f = X25519Field.create();
+        private final int[] g = X25519Field.create();
+        private final int[] h = X25519Field.create();
+
+        /** this += q, or this -= q: -q is (-x, y, z, -t), so y - x and y + x trade places and C changes sign. */
+        void add(Point q, boolean subtract) {
+            fieldSub(y, x, e);
+            fieldAdd(y, x, f);
+            fieldSub(q.y, q.x, g);
+            fieldAdd(q.y, q.x, h);
+            X25519Field.mul(e, subtract ? h : g, a);
+            X25519Field.mul(f, subtract ? g : h, b);
+            X25519Field.mul(t, q.t, c);
+            X25519Field.mul(c, D2, c);
+            if (subtract) {
+                X25519Field.negate(c, c);
+                X25519Field.carry(c);
+            }
+            X25519Field.mul(z, q.z, d);
+            fieldAdd(d, d, d);
+            fieldSub(b, a, e);
+            fieldSub(d, c, f);
+            fieldAdd(d, c, g);
+            fieldAdd(b, a, h);
+            finish();
+        }
+
+        void twice() {
+            X25519Field.sqr(x, a);
+            X25519Field.sqr(y, b);
+            X25519Field.sqr(z, c);
+            fieldAdd(c, c, c);
+            fieldAdd(a, b, h);
+            fieldAdd(x, y, e);
+            X25519Field.sqr(e, e);
+            fieldSub(h, e, e);
+            fieldSub(a, b, g);
+            fieldAdd(c, g, f);
+            finish();
+        }
+
+        /** (E F, G H, F G, E H), as Point.product. */
+        private void finish() {
+            X25519Field.mul(e, f, x);
+            X25519Field.mul(g, h, y);
+            X25519Field.mul(f, g, z);
+            X25519Field.mul(e, h, t);
+        }
+
+        Point point() {
+            return new Point(x.clone(), y.clone(), z.clone(), t.clone());
+        }
     }
 }
