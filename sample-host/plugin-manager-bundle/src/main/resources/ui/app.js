@@ -21,7 +21,19 @@ const REASONS = {
   INSTALL_FAILED: ['Install failed', 'The app could not be stored or installed.', 'Check the product log and the free disk space.'],
   NOT_CHECKED: ['Not checked', 'The signature check is off for uploads.', ''],
 };
-const STATUS_TEXT = { VERIFIED: 'Verified', UNSIGNED: 'Unsigned', INSTALLED_BEFORE_SIGNING: 'Installed before signing', FILE_SYSTEM: 'File system' };
+const UPDATE_RULES = {
+  DOWNGRADE: ['allowDowngrade', 'This is an older version than the one installed. Install it anyway?'],
+  SIGNER_CHANGED: ['allowSignerChange', 'This version is signed by another signer than the installed one. Install it anyway?'],
+};
+const MORE_REASONS = {
+  DOWNGRADE: ['Older version', 'The app is older than the installed version.', 'Confirm the downgrade if you meant it.'],
+  SIGNER_CHANGED: ['Signer changed', 'Another signer signed this version than the installed one.', 'Confirm only if the vendor told you it changed its certificate.'],
+  UPLOAD_STALLED: ['Upload interrupted', 'The upload stopped before its end.', 'Upload it again.'],
+  AUDIT_UNAVAILABLE: ['Not recorded', 'The decision could not be written to the audit log, so nothing was installed.', 'Ask the operator to check the product log and the audit folder.'],
+  GATE_UNAVAILABLE: ['Try again', 'The install gate is restarting.', 'Upload it again in a few seconds.'],
+  CROSS_SITE: ['Refused', 'The request did not come from this page.', 'Reload the page and try again.'],
+};
+Object.assign(REASONS, MORE_REASONS);
 const TITLES = { apps: 'Apps', upload: 'Upload app', settings: 'Settings', health: 'Health' };
 
 let csrf = null;
@@ -77,8 +89,9 @@ async function route() {
 async function refreshModePill() {
   const { body } = await api('GET', '/settings');
   const pill = $('mode-pill');
-  pill.className = 'pill ' + body.mode;
-  pill.textContent = 'Mode: ' + body.mode + (body.enforceAfter ? ' · enforcing from ' + body.enforceAfter.slice(0, 10) : '');
+  const effective = body.effective.upload;
+  pill.className = 'pill ' + effective;
+  pill.textContent = 'Uploads: ' + effective + (effective === 'WARN' && body.enforceAfter ? ' · enforcing from ' + body.enforceAfter.slice(0, 10) : '');
 }
 
 async function loadApps() {
@@ -88,12 +101,12 @@ async function loadApps() {
   $('apps-empty').hidden = body.apps.length > 0;
   for (const app of body.apps) {
     const sig = app.signature;
-    const badge = el('span', { class: 'badge ' + sig.status }, STATUS_TEXT[sig.status] || sig.status);
+    const badge = el('span', { class: 'badge ' + sig.status }, sig.label || sig.status);
     let detail = null;
-    if (sig.status === 'VERIFIED' && sig.signer) detail = 'by ' + sig.signer.subject + ' (' + sig.flow.toLowerCase() + ')';
-    if (sig.status === 'UNSIGNED') detail = sig.reason ? (REASONS[sig.reason] ? REASONS[sig.reason][0] : sig.reason) + ' (' + sig.reason + ')' : 'installed with the check off';
-    if (sig.status === 'INSTALLED_BEFORE_SIGNING') detail = 'present before signing was required';
+    if (sig.status === 'VERIFIED' && sig.signer) detail = 'by ' + sig.signer.subject + (sig.flow ? ' (' + sig.flow.toLowerCase() + ')' : '');
+    if (sig.status === 'NOT_VERIFIED' && sig.reason) detail = (REASONS[sig.reason] ? REASONS[sig.reason][0] : sig.reason) + ' (' + sig.reason + ')';
     if (sig.status === 'FILE_SYSTEM') detail = 'from the plugins folder';
+    if (!detail && sig.advice) detail = sig.advice;
     const remove = el('button', { class: 'danger', 'data-key': app.key }, 'Uninstall');
     remove.addEventListener('click', async () => {
       if (!confirm('Uninstall ' + app.key + ' ' + app.version + '?')) return;
@@ -109,13 +122,14 @@ async function loadApps() {
   }
 }
 
-function upload(event) {
-  event.preventDefault();
+function upload(event, consent) {
+  if (event) event.preventDefault();
   const app = $('upload-app').files[0];
   const sig = $('upload-sig').files[0];
   const form = new FormData();
-  // The signature first: then the app streams straight into the install gate.
+  // The signature and the admin's consents first: then the app streams straight into the install gate.
   if (sig) form.append('signature', sig, sig.name);
+  for (const flag of consent || []) form.append(flag, 'true');
   form.append('app', app, app.name);
   const xhr = new XMLHttpRequest();
   xhr.open('POST', '/api/apps');
@@ -130,6 +144,11 @@ function upload(event) {
     $('upload-progress').hidden = true;
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+    const rule = xhr.status === 409 && body && body.error ? UPDATE_RULES[body.error.code] : null;
+    if (rule && confirm(body.error.message + '\n\n' + rule[1])) {
+      upload(null, [...(consent || []), rule[0]]);
+      return;
+    }
     showUploadResult(xhr.status, body, app.name);
   };
   xhr.send(form);
@@ -143,8 +162,9 @@ function showUploadResult(status, body, fileName) {
     const sig = body.signature || {};
     const verified = sig.status === 'VERIFIED';
     box.className = 'card result ' + (verified ? 'ok' : 'warn');
+    const what = body.previousVersion ? 'Updated from ' + body.previousVersion + ' to ' + body.version : 'Installed ' + body.version;
     box.append(el('h2', { id: 'result-title' }, verified ? 'Installed and verified' : 'Installed without a valid signature'),
-      el('p', {}, body.key + ' ' + body.version + ' is ' + body.state.toLowerCase() + '.'),
+      el('p', {}, what + ': ' + (body.name || body.key) + ' is ' + String(body.state || 'installed').toLowerCase() + '.'),
       verified && sig.signer ? el('p', { id: 'result-signer' }, 'Signed by ' + sig.signer.subject + ' (SHA-256 ' + sig.signer.sha256 + ').') : null,
       !verified ? el('p', {}, 'Reason: ', el('span', { class: 'code', id: 'result-code' }, body.code), ' — ' + body.message) : null);
     return;
@@ -159,8 +179,30 @@ function showUploadResult(status, body, fileName) {
     todo ? el('p', {}, el('b', {}, 'What to do: '), todo) : null);
 }
 
+let loadedSettings = null;
+const SOURCE_TEXT = { default: 'the default', file: "the operator's file", system: 'a system property', admin: 'an administrator' };
+const MODES = ['OFF', 'WARN', 'ENFORCE'];
+
 async function loadSettings() {
   const { body } = await api('GET', '/settings');
+  loadedSettings = body;
+  const relax = body['policy.adminMayRelax'];
+  $('settings-effective').textContent = 'In force now: uploads ' + body.effective.upload + ', marketplace apps '
+    + body.effective.marketplace + (body.effective.uploadsAccepted ? '' : ', uploads off')
+    + '. Mode set by ' + SOURCE_TEXT[body.sources.mode] + '.';
+  $('settings-lock').textContent = relax
+    ? 'The operator allows relaxing the policy here (policy.adminMayRelax=true in ' + body.operatorFile + ').'
+    : 'You can make the policy stricter here. Relaxing it is the operator\'s decision: edit ' + body.operatorFile
+      + ' on the server. This keeps a stolen admin session from switching the check off.';
+  // Options that would relax the policy are disabled, with the reason in their title.
+  for (const [id, current] of [['set-mode', body.mode], ['set-mode-upload', body['mode.upload'] || body.mode],
+    ['set-mode-marketplace', body['mode.marketplace'] || body.mode]]) {
+    for (const option of $(id).options) {
+      const below = option.value !== '' && MODES.indexOf(option.value) < MODES.indexOf(current);
+      option.disabled = !relax && below;
+      option.title = option.disabled ? 'Only the operator can relax the policy (' + body.operatorFile + ')' : '';
+    }
+  }
   $('set-mode').value = body.mode;
   $('set-enforce-after').value = body.enforceAfter ? body.enforceAfter.slice(0, 10) : '';
   $('set-mode-upload').value = body['mode.upload'] || '';
@@ -171,21 +213,32 @@ async function loadSettings() {
 async function saveSettings(event) {
   event.preventDefault();
   const upload = $('set-upload-enabled').value;
-  const { status, body } = await api('PUT', '/settings', {
+  const wanted = {
     mode: $('set-mode').value,
     enforceAfter: $('set-enforce-after').value || null,
     'mode.upload': $('set-mode-upload').value || null,
     'mode.marketplace': $('set-mode-marketplace').value || null,
     'upload.enabled': upload === '' ? null : upload === 'true',
-  });
+  };
+  // Only what the admin changed: an untouched field must never read as a request to reset it.
+  const was = loadedSettings || {};
+  const changes = {};
+  for (const [key, value] of Object.entries(wanted)) {
+    const before = key === 'enforceAfter' ? (was.enforceAfter ? was.enforceAfter.slice(0, 10) : null) : was[key];
+    if (value !== (before === undefined ? null : before)) changes[key] = value;
+  }
+  const { status, body } = await api('PUT', '/settings', changes);
   const message = $('settings-message');
   message.hidden = false;
   message.className = status === 200 ? 'notice' : 'notice bad';
-  message.textContent = status === 200 ? 'Saved. The new settings apply to the next install.' : body.error.message;
+  message.textContent = status === 200 ? 'Saved. The new settings apply to the next install.'
+    : (body.error.code === 'POLICY_LOCKED' ? 'Not saved: ' : '') + body.error.message;
+  if (status === 200) await loadSettings();
   await refreshModePill();
 }
 
 async function loadHealth() {
+  // 503 while a check is CRITICAL: the body is the same report.
   const { body } = await api('GET', '/health');
   const container = $('health-body');
   container.replaceChildren();
@@ -193,6 +246,15 @@ async function loadHealth() {
     container.append(el('div', { class: 'card check', 'data-check': check.name },
       el('div', {}, el('span', { class: 'badge ' + check.status }, check.status)),
       el('div', {}, el('h3', {}, check.name), el('ul', {}, ...check.messages.map((m) => el('li', {}, m))))));
+  }
+  if (body.audit) {
+    // The chain's head: an operator notes it, and `appsign audit-verify --head` later proves that no line was cut off.
+    container.append(el('div', { class: 'card check', id: 'audit-head' },
+      el('div', {}, el('span', { class: 'badge OK' }, 'AUDIT')),
+      el('div', {}, el('h3', {}, 'audit-log'), el('ul', {},
+        el('li', {}, body.audit.lines + ' lines in ' + body.audit.log + '.'),
+        el('li', {}, 'Head: ', el('code', { class: 'code' }, body.audit.head)),
+        el('li', {}, 'Check it with: appsign audit-verify --log ' + body.audit.log + ' --head ' + body.audit.head)))));
   }
 }
 

@@ -1,5 +1,6 @@
 package io.appsigning.fuzz;
 
+import io.appsigning.testsupport.TestPki;
 import io.appsigning.truststore.DenyList;
 import io.appsigning.truststore.SafetyVerdict;
 import io.appsigning.truststore.TrustStoreSnapshot;
@@ -10,27 +11,15 @@ import io.appsigning.verifier.VerificationOptions;
 import io.appsigning.verifier.VerificationResult;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
-import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** One valid app in each flow, built once: what the mutation targets start from. */
 final class Fixture {
 
-    static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
+    static final Instant NOW = TestPki.NOW;
     final byte[] app = "PK\u0003\u0004 a small app for fuzzing ".repeat(40).getBytes();
     final X509Certificate vendor;
     final X509Certificate ca;
@@ -40,14 +29,15 @@ final class Fixture {
     final AppVerifier verifier;
 
     Fixture() throws Exception {
-        KeyPair vendorKeys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        vendor = certificate("CN=Fuzz Vendor", "CN=Fuzz Vendor", vendorKeys, vendorKeys, false);
-        KeyPair caKeys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        ca = certificate("CN=Fuzz CA", "CN=Fuzz CA", caKeys, caKeys, true);
-        KeyPair leafKeys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        leaf = certificate("CN=Fuzz Leaf", "CN=Fuzz CA", leafKeys, caKeys, false);
-        customSignatureFile = SignatureFiles.encode(sign(vendorKeys, app), null);
-        marketplaceSignatureFile = SignatureFiles.encode(sign(leafKeys, app), leaf);
+        TestPki pki = new TestPki();
+        TestPki.Issued vendorIssued = pki.selfSigned(TestPki.Spec.leaf("CN=Fuzz Vendor"));
+        vendor = vendorIssued.certificate();
+        TestPki.Issued caIssued = pki.selfSigned(TestPki.Spec.ca("CN=Fuzz CA"));
+        ca = caIssued.certificate();
+        TestPki.Issued leafIssued = pki.issue(TestPki.Spec.leaf("CN=Fuzz Leaf"), TestPki.ed25519(), caIssued);
+        leaf = leafIssued.certificate();
+        customSignatureFile = SignatureFiles.encode(TestPki.sign(vendorIssued.key(), app), null);
+        marketplaceSignatureFile = SignatureFiles.encode(TestPki.sign(leafIssued.key(), app), leaf);
         TrustStoreSnapshot snapshot = new TrustStoreSnapshot(Path.of("fuzz"),
                 List.of(TrustedCertificate.of(vendor, Path.of("vendor.pem")), TrustedCertificate.of(ca, Path.of("ca.pem"))),
                 List.of(), new SafetyVerdict("fuzz", false, List.of()), DenyList.empty(), NOW);
@@ -63,22 +53,5 @@ final class Fixture {
         } catch (IOException e) {
             throw new IllegalStateException("a byte array cannot fail to read", e);
         }
-    }
-
-    private static byte[] sign(KeyPair keys, byte[] data) throws Exception {
-        Signature signature = Signature.getInstance("Ed25519");
-        signature.initSign(keys.getPrivate());
-        signature.update(data);
-        return signature.sign();
-    }
-
-    private static X509Certificate certificate(String subject, String issuer, KeyPair subjectKeys, KeyPair issuerKeys, boolean ca)
-            throws Exception {
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Principal(issuer), BigInteger.TEN,
-                Date.from(NOW.minus(Duration.ofDays(1))), Date.from(NOW.plus(Duration.ofDays(30))), new X500Principal(subject),
-                subjectKeys.getPublic());
-        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-        return new JcaX509CertificateConverter().getCertificate(
-                builder.build(new JcaContentSignerBuilder("Ed25519").build(issuerKeys.getPrivate())));
     }
 }

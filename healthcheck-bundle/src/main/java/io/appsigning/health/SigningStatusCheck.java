@@ -41,16 +41,14 @@ public final class SigningStatusCheck {
             }
         }
         for (AppRecord record : records) {
-            if (record.status() == SignatureStatus.UNSIGNED) {
-                status = Status.WARN;
-                messages.add(record.key() + " " + record.version() + " is installed but not verified ("
-                        + (record.reason() != null ? record.reason() : "installed with the check off")
-                        + "). Replace it with a signed build.");
-            } else if (record.status() == SignatureStatus.INSTALLED_BEFORE_SIGNING) {
-                status = Status.WARN;
-                messages.add(record.key() + " " + record.version()
-                        + " was installed before signing was required. Replace it with a signed build.");
+            String advice = record.status().advice();
+            if (advice == null) {
+                continue;
             }
+            status = Status.WARN;
+            messages.add(record.key() + " " + record.version() + ": " + record.status().label()
+                    + (record.reason() != null && record.status() == SignatureStatus.NOT_VERIFIED ? " (" + record.reason() + ")" : "")
+                    + ". " + advice);
         }
         return new CheckResult(NAME, status, messages);
     }

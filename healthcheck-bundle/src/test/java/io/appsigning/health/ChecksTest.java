@@ -8,6 +8,7 @@ import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.Mode;
 import io.appsigning.gate.Policy;
 import io.appsigning.gate.SignatureStatus;
+import io.appsigning.testsupport.TestData;
 import io.appsigning.truststore.CertificateFiles;
 import io.appsigning.truststore.SafetyFinding;
 import io.appsigning.truststore.SafetyVerdict;
@@ -22,8 +23,7 @@ import org.junit.jupiter.api.Test;
 class ChecksTest {
 
     private static List<TrustedCertificate> marketplace() {
-        Path folder = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca");
-        CertificateFiles.Contents contents = CertificateFiles.read(folder);
+        CertificateFiles.Contents contents = CertificateFiles.read(TestData.marketplaceCa());
         assertThat(contents.problems()).isEmpty();
         assertThat(contents.certificates()).hasSize(3);
         return contents.certificates();
@@ -74,21 +74,31 @@ class ChecksTest {
     void signingStatus() {
         Instant now = Instant.parse("2026-11-24T00:00:00Z");
         AppRecord unsigned = new AppRecord("com.acme.a", "1.0.0", SignatureStatus.UNSIGNED, null, null,
-                ReasonCode.MISSING_SIGNATURE, null, now);
-        AppRecord old = new AppRecord("com.acme.b", "2.0.0", SignatureStatus.INSTALLED_BEFORE_SIGNING, null, null, null, null, now);
-        Policy grace = new Policy(Mode.WARN, Instant.parse("2026-12-24T00:00:00Z"), null, null, null, false);
-        CheckResult warn = SigningStatusCheck.evaluate(grace, List.of(unsigned, old), now);
+                ReasonCode.MISSING_SIGNATURE, null, now, "admin");
+        AppRecord old = new AppRecord("com.acme.b", "2.0.0", SignatureStatus.INSTALLED_BEFORE_SIGNING, null, null, null, null, now,
+                "PRODUCT");
+        AppRecord tampered = new AppRecord("com.acme.c", "3.0.0", SignatureStatus.NOT_VERIFIED, null, null,
+                ReasonCode.SIGNATURE_MISMATCH, null, now, "admin");
+        AppRecord verified = new AppRecord("com.acme.d", "1.0.0", SignatureStatus.VERIFIED, null, null, ReasonCode.VERIFIED,
+                null, now, "admin");
+        Policy grace = new Policy(Mode.WARN, Instant.parse("2026-12-24T00:00:00Z"), null, null, null, false, false, false);
+        CheckResult warn = SigningStatusCheck.evaluate(grace, List.of(unsigned, old, tampered, verified), now);
         assertThat(warn.status()).isEqualTo(Status.WARN);
         assertThat(warn.messages()).anyMatch(m -> m.contains("in 30 days"))
-                .anyMatch(m -> m.contains("com.acme.a 1.0.0") && m.contains("MISSING_SIGNATURE"))
-                .anyMatch(m -> m.contains("com.acme.b 2.0.0 was installed before signing"));
-        Policy enforce = new Policy(Mode.ENFORCE, null, null, null, null, false);
+                .anyMatch(m -> m.equals("com.acme.a 1.0.0: Unsigned. Ask the vendor for the signature file and upload the app"
+                        + " again with it."))
+                .anyMatch(m -> m.startsWith("com.acme.b 2.0.0: Installed before signing. Upload a signed build"))
+                .anyMatch(m -> m.startsWith("com.acme.c 3.0.0: Signature failed (SIGNATURE_MISMATCH). Its signature did not verify"))
+                .noneMatch(m -> m.contains("com.acme.d"))
+                .as("an app whose signature failed is not called unsigned").noneMatch(m -> m.contains("com.acme.c") && m.contains("Unsigned"));
+        Policy enforce = new Policy(Mode.ENFORCE, null, null, null, null, false, false, false);
         assertThat(SigningStatusCheck.evaluate(enforce, List.of(), now).status()).isEqualTo(Status.OK);
+        assertThat(SigningStatusCheck.evaluate(enforce, List.of(verified), now).status()).isEqualTo(Status.OK);
         assertThat(SigningStatusCheck.evaluate(enforce, List.of(old), now).status()).isEqualTo(Status.WARN);
         assertThat(SigningStatusCheck.evaluate(grace, List.of(), Instant.parse("2027-01-01T00:00:00Z")).status())
                 .as("after the grace period WARN acts as ENFORCE").isEqualTo(Status.OK);
-        assertThat(SigningStatusCheck.evaluate(new Policy(Mode.OFF, null, null, null, null, false), List.of(), now).messages())
-                .anyMatch(m -> m.contains("No end of the grace period"));
+        assertThat(SigningStatusCheck.evaluate(new Policy(Mode.OFF, null, null, null, null, false, false, false), List.of(), now)
+                .messages()).anyMatch(m -> m.contains("No end of the grace period"));
     }
 
     @Test

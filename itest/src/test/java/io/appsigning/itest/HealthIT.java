@@ -2,32 +2,20 @@ package io.appsigning.itest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.Map;
 
-import javax.security.auth.x500.X500Principal;
 
 import org.apache.felix.hc.api.Result;
 import org.apache.felix.hc.api.execution.HealthCheckExecutionResult;
 import org.apache.felix.hc.api.execution.HealthCheckExecutor;
 import org.apache.felix.hc.api.execution.HealthCheckSelector;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -37,6 +25,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
 
+import io.appsigning.testsupport.Pem;
+import io.appsigning.testsupport.TestPki;
 import io.appsigning.truststore.TrustStore;
 
 /**
@@ -113,21 +103,12 @@ public class HealthIT {
                 () -> status("certificate-expiry") == Result.Status.OK);
     }
 
-    private static X509Certificate certificate(String subject, Duration validFor) throws Exception {
-        KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        X500Principal name = new X500Principal(subject);
-        Instant now = Instant.now();
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
-                BigInteger.valueOf(System.nanoTime()), Date.from(now.minus(Duration.ofDays(1))),
-                Date.from(now.plus(validFor)), name, keys.getPublic());
-        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-        BouncyCastleProvider bc = new BouncyCastleProvider();
-        return new JcaX509CertificateConverter().setProvider(bc).getCertificate(
-                builder.build(new JcaContentSignerBuilder("Ed25519").setProvider(bc).build(keys.getPrivate())));
+    /** A certificate with an Ed25519 key, valid from yesterday for {@code validFor}. */
+    private static X509Certificate certificate(String subject, Duration validFor) {
+        return new TestPki().selfSigned(TestPki.Spec.leaf(subject).validFor(Instant.now(), validFor)).certificate();
     }
 
-    private static String pem(X509Certificate certificate) throws Exception {
-        return "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder().encodeToString(certificate.getEncoded())
-                + "\n-----END CERTIFICATE-----\n";
+    private static String pem(X509Certificate certificate) {
+        return Pem.certificate(certificate);
     }
 }

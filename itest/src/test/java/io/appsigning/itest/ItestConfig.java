@@ -52,6 +52,9 @@ public final class ItestConfig {
     static final List<String> PROJECT_BUNDLE_PROPERTIES = List.of(
             "itest.bundle.truststore", "itest.bundle.verifier", "itest.bundle.health");
 
+    /** The shared test PKI (test-support), a bundle so that the probe can import it. */
+    static final String TEST_SUPPORT_BUNDLE_PROPERTY = "itest.bundle.testsupport";
+
     static final List<String> PROJECT_SYMBOLIC_NAMES = List.of(
             "io.appsigning.trust-store-bundle",
             "io.appsigning.upm-verifier-bundle",
@@ -92,6 +95,7 @@ public final class ItestConfig {
         for (String property : PROJECT_BUNDLE_PROPERTIES) {
             options.add(bundle(fileUrl(Path.of(required(property)))));
         }
+        options.add(bundle(fileUrl(Path.of(required(TEST_SUPPORT_BUNDLE_PROPERTY)))));
         return composite(options.toArray(Option[]::new));
     }
 

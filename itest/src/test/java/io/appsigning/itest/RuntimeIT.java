@@ -2,10 +2,12 @@ package io.appsigning.itest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -25,11 +27,15 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 
+import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
+import io.appsigning.gate.SignatureStatus;
+import io.appsigning.gate.Mode;
 import io.appsigning.gate.InstallGate;
 import io.appsigning.gate.PolicyService;
 import io.appsigning.truststore.Identity;
 import io.appsigning.truststore.TrustStore;
+import io.appsigning.truststore.TrustStoreSnapshot;
 
 /**
  * The runtime boots: every provisioned bundle is ACTIVE (fragments RESOLVED), every service of
@@ -76,23 +82,34 @@ public class RuntimeIT {
 
     @Test
     public void everyServiceIsRegistered() throws Exception {
-        assertThat(Services.await(context, TrustStore.class).snapshot()).isNotNull();
-        assertThat(Services.await(context, InstallGate.class)).isNotNull();
-        assertThat(Services.await(context, PolicyService.class).current()).isNotNull();
-        assertThat(Services.await(context, AppRecords.class).all()).isNotNull();
+        // Each service comes from its own bundle and, in this fresh home, shows the fresh state.
+        String verifier = "io.appsigning.upm-verifier-bundle";
+        assertThat(Services.provider(context, TrustStore.class)).isEqualTo("io.appsigning.trust-store-bundle");
+        assertThat(Services.provider(context, InstallGate.class)).isEqualTo(verifier);
+        assertThat(Services.provider(context, PolicyService.class)).isEqualTo(verifier);
+        assertThat(Services.provider(context, AppRecords.class)).isEqualTo(verifier);
+        Path home = Path.of(context.getProperty("appsigning.home"));
+        TrustStoreSnapshot snapshot = Services.await(context, TrustStore.class).snapshot();
+        assertThat(snapshot.folder()).isEqualTo(home.resolve("upmconfig/truststore"));
+        assertThat(snapshot.certificates()).isEmpty();
+        assertThat(snapshot.problems()).isEmpty();
+        assertThat(Services.await(context, PolicyService.class).current().mode()).as("the default mode").isEqualTo(Mode.WARN);
+        // Nothing went through the gate yet: the only records are of the bundles found at start, installed before signing.
+        Set<String> present = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName).collect(Collectors.toSet());
+        assertThat(Services.await(context, AppRecords.class).all()).isNotEmpty().allSatisfy(record -> {
+            assertThat(record.status()).as(record.key()).isEqualTo(SignatureStatus.INSTALLED_BEFORE_SIGNING);
+            assertThat(present).as(record.key()).contains(record.key());
+        }).extracting(AppRecord::key).contains(ItestConfig.PROJECT_SYMBOLIC_NAMES.toArray(String[]::new));
         Map<String, ServiceReference<?>> checks = new HashMap<>();
-        Services.awaitTrue("three appsigning health checks", () -> {
+        Services.awaitTrying("three appsigning health checks", () -> {
             checks.clear();
-            try {
-                var refs = context.getServiceReferences(
-                        org.apache.felix.hc.api.HealthCheck.class, "(hc.tags=appsigning)");
-                refs.forEach(r -> checks.put(String.valueOf(r.getProperty("hc.name")), r));
-            } catch (Exception e) {
-                return false;
-            }
+            context.getServiceReferences(org.apache.felix.hc.api.HealthCheck.class, "(hc.tags=appsigning)")
+                    .forEach(r -> checks.put(String.valueOf(r.getProperty("hc.name")), r));
             return checks.size() == 3;
         });
         assertThat(checks).containsOnlyKeys("trust-store-permissions", "certificate-expiry", "signing-status");
+        assertThat(checks.values()).allSatisfy(r -> assertThat(r.getBundle().getSymbolicName())
+                .isEqualTo("io.appsigning.healthcheck-bundle"));
     }
 
     @Test

@@ -134,6 +134,8 @@ public final class Main {
         config.put("org.osgi.service.http.port", Integer.toString(options.port()));
         config.put("org.apache.felix.http.host", options.bind());
         config.put("org.apache.felix.http.jetty.sendServerHeader", "false");
+        // A client that sends nothing for 30 s is let go (an upload stalled that long is UPLOAD_STALLED).
+        config.put("org.apache.felix.http.timeout", "30000");
         config.put("felix.log.level", "1");
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
         framework.start();
@@ -142,7 +144,6 @@ public final class Main {
         startAll(product);
         List<Bundle> plugins = installPlugins(context, home.resolve("plugins"));
         startAll(plugins);
-        recordFileSystemApps(context, plugins);
         waitForHttp(options);
         String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
         System.out.println("Plugin manager: http://" + host + ":" + options.port() + "/  (home " + home + ")");
@@ -285,38 +286,6 @@ public final class Main {
             } catch (BundleException e) {
                 System.err.println("sample-host: cannot start " + bundle.getSymbolicName() + ": " + e.getMessage());
             }
-        }
-    }
-
-    /**
-     * Tells the install gate's records which apps came from the plugins folder. The service's
-     * class belongs to a bundle, so it is called by name rather than through a shared type.
-     */
-    private static void recordFileSystemApps(BundleContext context, List<Bundle> plugins) throws Exception {
-        if (plugins.isEmpty()) {
-            return;
-        }
-        Object records = null;
-        for (int i = 0; i < 300 && records == null; i++) {
-            ServiceReference<?> reference = context.getServiceReference("io.appsigning.gate.AppRecords");
-            records = reference == null ? null : context.getService(reference);
-            if (records == null) {
-                Thread.sleep(100);
-            }
-        }
-        if (records == null) {
-            System.err.println("sample-host: the install gate did not start; plugins are not recorded");
-            return;
-        }
-        var method = records.getClass().getMethod("recordFileSystem", String.class, String.class, String.class);
-        for (Bundle plugin : plugins) {
-            String location = plugin.getLocation();
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(Path.of(URI.create(location))), digest)) {
-                in.transferTo(java.io.OutputStream.nullOutputStream()); // streamed: a plugin may be large
-            }
-            String sha256 = HexFormat.of().formatHex(digest.digest());
-            method.invoke(records, plugin.getSymbolicName(), plugin.getVersion().toString(), sha256);
         }
     }
 

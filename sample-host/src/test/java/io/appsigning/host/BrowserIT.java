@@ -3,6 +3,10 @@ package io.appsigning.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -104,6 +109,8 @@ class BrowserIT {
         browser.findElement(By.id("upload-submit")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("result-title"), "Installed and verified"));
         assertThat(browser.findElement(By.id("result-signer")).getText()).contains("CN=Acme Vendor");
+        assertThat(browser.findElement(By.id("upload-result")).getText()).as("no field of the result is missing")
+                .contains("Installed 3.2.1: com.acme.dashboard is active.").doesNotContain("undefined").doesNotContain("null");
         screenshot("02-upload-verified");
 
         // Switch the mode to ENFORCE in Settings.
@@ -112,6 +119,13 @@ class BrowserIT {
         browser.findElement(By.id("settings-save")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("settings-message"), "Saved"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("mode-pill"), "ENFORCE"));
+        // Relaxing is the operator's: the laxer modes are disabled and the page says which file to edit.
+        visible("settings-lock");
+        assertThat(new Select(browser.findElement(By.id("set-mode"))).getOptions())
+                .filteredOn(option -> !option.isEnabled()).extracting(WebElement::getText).containsExactly("OFF", "WARN");
+        assertThat(browser.findElement(By.id("settings-lock")).getText())
+                .contains("Relaxing it is the operator's decision").contains(home.resolve("upmconfig/signing.properties").toString());
+        assertThat(browser.findElement(By.id("settings-effective")).getText()).contains("In force now: uploads ENFORCE");
         screenshot("03-settings-enforce");
 
         // Upload a tampered app: rejected, with its reason code and what to do.
@@ -121,7 +135,7 @@ class BrowserIT {
         browser.findElement(By.id("upload-submit")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("result-title"), "Rejected"));
         assertThat(browser.findElement(By.id("result-code")).getText()).isEqualTo("SIGNATURE_MISMATCH");
-        assertThat(browser.findElement(By.id("upload-result")).getText()).contains("What to do");
+        assertThat(browser.findElement(By.id("upload-result")).getText()).contains("What to do").doesNotContain("undefined").doesNotContain("null");
         screenshot("04-upload-rejected");
 
         // The apps page shows the verified app with its badge, and not the rejected one.
@@ -136,10 +150,23 @@ class BrowserIT {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-check=signing-status]")));
         assertThat(browser.findElements(By.cssSelector("[data-check]"))).hasSize(3);
         assertThat(browser.findElement(By.cssSelector("[data-check=certificate-expiry]")).getText()).contains("1 trusted certificates");
+        assertThat(browser.findElement(By.id("audit-head")).getText()).containsPattern("Head: [0-9a-f]{64}")
+                .contains("appsign audit-verify --log " + home.resolve("audit/audit.log") + " --head ");
         screenshot("06-health");
 
-        // Sign out: the session cookie no longer works.
+        // Sign out: the session cookie no longer works, as the API itself answers to it.
+        Cookie session = browser.manage().getCookieNamed("APPSIGN_SESSION");
+        assertThat(session).as("the UI's session cookie").isNotNull();
+        assertThat(getAppsWith(session).statusCode()).as("the cookie works while signed in").isEqualTo(200);
         browser.findElement(By.id("logout")).click();
         visible("login-password");
+        HttpResponse<String> after = getAppsWith(session);
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(401);
+    }
+
+    /** GET /api/apps with only the session cookie, as a stolen cookie would be replayed. */
+    private static HttpResponse<String> getAppsWith(Cookie session) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(host.url("/api/apps")))
+                .header("Cookie", session.getName() + "=" + session.getValue()).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -2,6 +2,8 @@ package io.appsigning.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.appsigning.audit.AuditChain;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -9,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,18 +70,27 @@ class FaultsIT {
             assertThat(http.get("/api/apps").json().get("apps")).isEmpty();
             assertThat(count(home.resolve("data/spool"))).isZero();
             assertThat(count(home.resolve("data/apps"))).isZero();
-            if (Files.exists(home.resolve("audit/audit.log"))) {
-                assertThat(AuditChain.verify(home.resolve("audit/audit.log")).intact()).isTrue();
-            }
             // And the same app installs whole afterwards.
             assertThat(http.upload(app, signature).status()).isEqualTo(201);
         }
+        // The kill left no torn line: the chain over both runs is intact and ends with this install's decision.
+        Path log = home.resolve("audit/audit.log");
+        assertThat(log).exists();
+        AuditChain.Result chain = AuditChain.verify(log);
+        assertThat(chain.intact()).as(chain.message()).isTrue();
+        assertThat(chain.lines()).isPositive();
+        List<String> lines = Files.readAllLines(log);
+        JsonNode last = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        assertThat(last.get("key").asText()).isEqualTo("com.acme.crash");
+        assertThat(last.get("reason").asText()).isEqualTo("VERIFIED");
     }
 
     @Test
     void aDiskThatFillsWhileAnAppIsSpooledLeavesNothingBehind() throws Exception {
         Path spool = Files.createDirectories(home.resolve("data/spool"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", spool.toString()) == 0,
+        // Owned by the user the product runs as, as the spool folder it replaces would be.
+        String owner = HostProcess.asProductUser() ? ",uid=" + uid(HostProcess.PRODUCT_USER) + ",mode=0700" : "";
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m" + owner, "tmpfs", spool.toString()) == 0,
                 "mounting a small tmpfs needs root (CI runs as root)");
         try (HostProcess host = HostProcess.start(home)) {
             TestApps vendor = new TestApps("CN=Acme Vendor");
@@ -98,6 +110,13 @@ class FaultsIT {
         }
     }
 
+    private static String uid(String user) throws Exception {
+        Process id = new ProcessBuilder("id", "-u", user).start();
+        String uid = new String(id.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        id.waitFor();
+        return uid;
+    }
+
     private static int run(String... command) throws Exception {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
@@ -106,8 +125,8 @@ class FaultsIT {
         if (!Files.exists(folder)) {
             return 0;
         }
-        try (Stream<Path> files = Files.list(folder)) {
-            return files.count();
+        try (Stream<Path> files = Files.walk(folder)) {
+            return files.filter(Files::isRegularFile).count();
         }
     }
 }

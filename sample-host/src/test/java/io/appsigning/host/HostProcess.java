@@ -12,10 +12,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** The real sample-host.jar, started as the README says, on a free port with its own home. */
+/**
+ * The real sample-host.jar, started as the README says, on a free port with its own home. Where the
+ * tests run as root and the product user {@value #PRODUCT_USER} exists (CI creates it), the host runs
+ * as that user with the configuration folder owned by root, exactly as the README tells an operator
+ * to set it up; elsewhere it runs as the current user.
+ */
 final class HostProcess implements AutoCloseable {
 
     static final String PASSWORD = "correct horse battery staple";
+    static final String PRODUCT_USER = System.getProperty("appsign.test.user", "appsign");
 
     private final Process process;
     private final List<String> output = new CopyOnWriteArrayList<>();
@@ -33,9 +39,15 @@ final class HostProcess implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> command = new ArrayList<>();
+        if (asProductUser()) {
+            layOut(home);
+            // setpriv execs java itself (no parent left between), so kill -9 reaches the product.
+            command.addAll(List.of("setpriv", "--reuid=" + PRODUCT_USER, "--regid=" + PRODUCT_USER, "--init-groups"));
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmOptions));
-        command.addAll(List.of("-jar", System.getProperty("sample.host.jar", "target/sample-host.jar"),
+        command.addAll(List.of("-jar", jar().toString(),
                 "--home", home.toString(), "--port", Integer.toString(port)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("APPSIGN_ADMIN_PASSWORD", PASSWORD);
@@ -56,10 +68,77 @@ final class HostProcess implements AutoCloseable {
         }, "host-output");
         reader.setDaemon(true);
         reader.start();
-        if (!ready.get(60, TimeUnit.SECONDS)) {
+        boolean started;
+        try {
+            started = ready.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            started = false;
+        }
+        if (!started) {
+            // Never leave a half-started host behind: it would hold the port and the home's lock.
+            host.process.destroyForcibly().waitFor();
             throw new IllegalStateException("the host did not start:\n" + String.join("\n", host.output));
         }
         return host;
+    }
+
+    private static Path readableJar;
+
+    /**
+     * The jar to run. The product user may not be able to reach the build folder (a checkout under
+     * root's home, say), so it gets a copy of its own in a folder it can read.
+     */
+    private static synchronized Path jar() throws IOException {
+        Path built = Path.of(System.getProperty("sample.host.jar", "target/sample-host.jar")).toAbsolutePath();
+        if (!asProductUser()) {
+            return built;
+        }
+        if (readableJar == null) {
+            Path folder = java.nio.file.Files.createTempDirectory("appsign-host-");
+            java.nio.file.Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            readableJar = folder.resolve("sample-host.jar");
+            java.nio.file.Files.copy(built, readableJar);
+            java.nio.file.Files.setPosixFilePermissions(readableJar, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            folder.toFile().deleteOnExit();
+            readableJar.toFile().deleteOnExit();
+        }
+        return readableJar;
+    }
+
+    /** Whether the host runs as the product user (root tests, the user present), as in production. */
+    static boolean asProductUser() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return false;
+        }
+        try {
+            return new ProcessBuilder("id", "-u", PRODUCT_USER).redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The README's set-up: the home and its configuration folder owned by root and readable by all,
+     * the product's own folders owned by the product user. Files already there are kept.
+     */
+    static void layOut(Path home) throws IOException, InterruptedException {
+        Path truststore = home.resolve("upmconfig/truststore");
+        java.nio.file.Files.createDirectories(truststore);
+        for (Path folder : List.of(home, home.resolve("upmconfig"), truststore)) {
+            java.nio.file.Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path policy = home.resolve("upmconfig/signing.properties");
+        if (!java.nio.file.Files.exists(policy)) {
+            java.nio.file.Files.writeString(policy, "mode=WARN\n");
+        }
+        java.nio.file.Files.setPosixFilePermissions(policy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        for (String own : List.of("data", "audit", "plugins")) {
+            Path folder = home.resolve(own);
+            java.nio.file.Files.createDirectories(folder);
+            if (new ProcessBuilder("chown", "-R", PRODUCT_USER, folder.toString()).inheritIO().start().waitFor() != 0) {
+                throw new IOException("could not give " + folder + " to " + PRODUCT_USER);
+            }
+        }
     }
 
     String url(String path) {

@@ -63,28 +63,58 @@ final class Http {
 
     /** Uploads parts in the given order; a null value leaves the part out. */
     Response upload(Map<String, byte[]> parts) throws Exception {
+        return upload(parts, "app.jar", Map.of(), Map.of());
+    }
+
+    Response upload(Map<String, byte[]> parts, String appFileName) throws Exception {
+        return upload(parts, appFileName, Map.of(), Map.of());
+    }
+
+    /**
+     * Uploads: the form fields first (as the UI sends them), then the parts in the given order, with
+     * extra request headers (a browser's Origin, say).
+     */
+    Response upload(Map<String, byte[]> parts, String appFileName, Map<String, String> fields, Map<String, String> headers)
+            throws Exception {
         String boundary = "----appsign-test-" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (Map.Entry<String, String> field : fields.entrySet()) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field.getKey() + "\"\r\n\r\n"
+                    + field.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
         for (Map.Entry<String, byte[]> part : parts.entrySet()) {
             if (part.getValue() == null) {
                 continue;
             }
-            String fileName = part.getKey().equals("app") ? "app.jar" : "app.jar.sig";
+            String fileName = part.getKey().equals("app") ? appFileName : "app.jar.sig";
             body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.getKey() + "\"; filename=\""
                     + fileName + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
             body.write(part.getValue());
             body.write("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return send(HttpRequest.newBuilder(URI.create(host.url("/api/apps")))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(host.url("/api/apps")))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())), basic("admin", HostProcess.PASSWORD));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        headers.forEach(request::header);
+        return send(request, basic("admin", HostProcess.PASSWORD));
     }
 
     Response upload(byte[] app, byte[] signature) throws Exception {
+        return upload(app, signature, Map.of());
+    }
+
+    Response upload(byte[] app, byte[] signature, Map<String, String> fields) throws Exception {
         Map<String, byte[]> parts = new LinkedHashMap<>();
         parts.put("signature", signature);
         parts.put("app", app);
-        return upload(parts);
+        return upload(parts, "app.jar", fields, Map.of());
+    }
+
+    Response uploadWithHeaders(byte[] app, byte[] signature, Map<String, String> headers) throws Exception {
+        Map<String, byte[]> parts = new LinkedHashMap<>();
+        parts.put("signature", signature);
+        parts.put("app", app);
+        return upload(parts, "app.jar", Map.of(), headers);
     }
 }

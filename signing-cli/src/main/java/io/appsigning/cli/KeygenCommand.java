@@ -68,12 +68,20 @@ final class KeygenCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--subject is not a distinguished name: " + subject);
         }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UsageException("--out " + dir + " is an existing file, not a folder: keygen writes signing.key and"
+                    + " signing.crt into the folder --out names (it is created if needed)");
+        }
         Path key = dir.resolve("signing.key");
         Path cert = dir.resolve("signing.crt");
         if (Files.exists(key) || Files.exists(cert)) {
             throw new UsageException(key + " or " + cert + " already exists; refusing to overwrite a signing key");
         }
-        Files.createDirectories(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UsageException(Inputs.describe("the folder", dir, e));
+        }
         KeyPair pair;
         X509Certificate certificate;
         try {
@@ -83,11 +91,14 @@ final class KeygenCommand implements Command {
             throw new IOException("cannot make the key: " + e.getMessage(), e);
         }
         // The key is never readable by others, not even for a moment: created 0600, then moved into place.
-        writeNew(key, Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
         try {
+            writeNew(key, Pem.encode("PRIVATE KEY", pair.getPrivate().getEncoded()), "rw-------");
             writeNew(cert, Pem.encode("CERTIFICATE", certificate.getEncoded()), "rw-r--r--");
         } catch (GeneralSecurityException e) {
-            throw new IOException(e);
+            throw new IOException("the certificate cannot be encoded", e);
+        } catch (IOException e) {
+            throw new UsageException(e.getMessage() != null && e.getMessage().contains("refusing")
+                    ? e.getMessage() : Inputs.describe("the folder", dir, e));
         }
         out.println("Wrote " + key + " (keep it secret) and " + cert + " (" + subject + ", valid " + days + " days).");
         out.println("Trust it: copy " + cert + " into the product's upmconfig/truststore/.");
@@ -128,6 +139,8 @@ final class KeygenCommand implements Command {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = Files.createTempFile(dir, ".appsign-", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
         try {
+            // The mode asked for at creation is narrowed by the umask; set it exactly.
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(mode));
             Files.writeString(temp, content, StandardCharsets.US_ASCII);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException e) {

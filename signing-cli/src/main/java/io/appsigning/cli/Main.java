@@ -1,33 +1,51 @@
 package io.appsigning.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * {@code appsign}: keys, certificates, signing and verification of apps, for vendors, customers and
  * operators. Exit codes: 0 success (verified, healthy), 1 a negative answer (rejected, critical),
- * 2 a usage error or an input that cannot be read.
+ * 2 a usage error or an input that cannot be read. Whatever happens, the user reads plain words
+ * naming the input, never a stack trace.
  */
 public final class Main {
 
     private final List<Command> commands;
 
+    Main(Clock clock, boolean terminal) {
+        this(clock, terminal, List.of());
+    }
+
+    /** With {@code extra} commands beside the real ones (tests of the error handling every command shares). */
+    Main(Clock clock, boolean terminal, List<Command> extra) {
+        List<Command> all = new java.util.ArrayList<>(List.of(new KeygenCommand(clock), new SignCommand(terminal),
+                new VerifyCommand(clock), new HealthCommand(clock), new TrustCommand(clock), new AuditVerifyCommand()));
+        all.addAll(extra);
+        commands = List.copyOf(all);
+    }
+
     Main(Clock clock) {
-        commands = List.of(new KeygenCommand(clock), new SignCommand(), new VerifyCommand(clock),
-                new HealthCommand(clock), new AuditVerifyCommand());
+        this(clock, false);
     }
 
     public static void main(String[] args) {
-        System.exit(new Main(Clock.systemUTC()).run(Arrays.asList(args), System.out, System.err));
+        System.exit(new Main(Clock.systemUTC(), System.console() != null).run(Arrays.asList(args), System.out, System.err));
     }
 
     int run(List<String> args, PrintStream out, PrintStream err) {
         if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
             out.println(overview());
             return args.isEmpty() ? 2 : 0;
+        }
+        if (args.get(0).equals("--version") || args.get(0).equals("version")) {
+            out.println("appsign " + version());
+            return 0;
         }
         Command command = commands.stream().filter(c -> c.name().equals(args.get(0))).findFirst().orElse(null);
         if (command == null) {
@@ -39,23 +57,66 @@ public final class Main {
             out.println(command.help());
             return 0;
         }
+        if (rest.contains("--version")) {
+            out.println("appsign " + version());
+            return 0;
+        }
         try {
             return command.run(rest, out, err);
         } catch (UsageException e) {
             err.println("appsign " + command.name() + ": " + e.getMessage());
-            err.println("Run 'appsign " + command.name() + " --help' for usage.");
+            if (e.getMessage().startsWith("unknown option") || e.getMessage().endsWith("is required")
+                    || e.getMessage().startsWith("unexpected argument") || e.getMessage().endsWith("needs a value")) {
+                err.println("Run 'appsign " + command.name() + " --help' for usage.");
+            }
             return 2;
         } catch (IOException e) {
-            err.println("appsign " + command.name() + ": " + e.getMessage());
+            String message = e.getMessage();
+            err.println("appsign " + command.name() + ": " + (message == null || message.isBlank()
+                    ? "an input or output file cannot be read or written" : message));
+            return 2;
+        } catch (OutOfMemoryError e) {
+            err.println("appsign " + command.name() + ": ran out of memory (Java heap of "
+                    + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB). appsign reads apps in bounded memory,"
+                    + " so this is most likely a very large trust store or key file; run again with more memory,"
+                    + " e.g. java -Xmx512m -jar appsign.jar ...");
+            return 2;
+        } catch (RuntimeException e) {
+            // A defect, not a bad input: still no stack trace for the user, but enough to report it.
+            err.println("appsign " + command.name() + ": an unexpected error stopped the command ("
+                    + (e.getMessage() == null ? "no detail" : e.getMessage().lines().findFirst().orElse(""))
+                    + "). Please report it with the command line you ran.");
             return 2;
         }
     }
 
+    /** The version the jar was built as (a resource filtered by the build). */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                Properties properties = new Properties();
+                properties.load(in);
+                String version = properties.getProperty("version");
+                if (version != null && !version.startsWith("${")) {
+                    return version;
+                }
+            }
+        } catch (IOException e) {
+            // Fall through to the manifest.
+        }
+        String fromManifest = Main.class.getPackage().getImplementationVersion();
+        return fromManifest != null ? fromManifest : "(unknown version)";
+    }
+
     private String overview() {
-        StringBuilder text = new StringBuilder("Usage: java -jar appsign.jar COMMAND [OPTIONS]\n\nCommands:\n");
+        StringBuilder text = new StringBuilder("appsign " + version()
+                + "\nUsage: java -jar appsign.jar COMMAND [OPTIONS]   (options as --name value or --name=value)\n\nCommands:\n");
         for (Command command : commands) {
             text.append("  ").append(command.help().lines().findFirst().orElse(command.name())).append('\n');
         }
-        return text.append("\nRun 'appsign COMMAND --help' for a command's options.").toString();
+        return text.append("""
+
+                Exit codes: 0 success, 1 a negative answer (rejected, critical, broken), 2 a bad input or usage.
+                Run 'appsign COMMAND --help' for a command's options; 'appsign --version' for the version.""").toString();
     }
 }

@@ -1,22 +1,29 @@
 package io.appsigning.cli;
 
-import io.appsigning.verifier.SignatureFiles;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.appsigning.truststore.TrustedCertificate;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
-import java.security.Signature;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 
 /** {@code sign}: the detached signature file of an app, in the custom or the marketplace form. */
 final class SignCommand implements Command {
+
+    /** Files above this size show their progress, when standard error is a terminal. */
+    static final long PROGRESS_FROM = 64L * 1024 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final boolean terminal;
+
+    SignCommand(boolean terminal) {
+        this.terminal = terminal;
+    }
 
     @Override
     public String name() {
@@ -26,67 +33,76 @@ final class SignCommand implements Command {
     @Override
     public String help() {
         return """
-                sign --key KEY [--cert CERT] --in APP [--out SIG]   sign an app
+                sign --key KEY [--cert CERT] --in APP [--out SIG] [--json]   sign an app
                   Signs the app's exact bytes with the Ed25519 key (PKCS#8 PEM, from appsign keygen or
                   openssl genpkey -algorithm ed25519) and writes the signature file (default APP.sig).
-                  --cert CERT  also carry this leaf certificate (the marketplace form)""";
+                  Any size of app signs in bounded memory (the app is read twice).
+                  --cert CERT  also carry this leaf certificate (the marketplace form)
+                  --json       print the signature file, the key's SHA-256 and the signer as JSON
+                  Exit 0 signed, 2 a bad input (named, with what is wrong).""";
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Args parsed = Args.parse(args, Set.of("--key", "--cert", "--in", "--out"), Set.of());
-        PrivateKey key = Pem.readEd25519PrivateKey(Path.of(parsed.required("--key")));
-        X509Certificate leaf = parsed.optional("--cert") == null ? null : Pem.readCertificate(Path.of(parsed.optional("--cert")));
+        Args parsed = Args.parse(args, Set.of("--key", "--cert", "--in", "--out"), Set.of("--json"));
+        Path keyFile = Path.of(parsed.required("--key"));
         Path app = Path.of(parsed.required("--in"));
+        X509Certificate leaf = parsed.optional("--cert") == null ? null : AppSigner.readCertificate(Path.of(parsed.optional("--cert")));
         Path sigFile = Path.of(parsed.optional("--out") != null ? parsed.optional("--out") : app + ".sig");
-        byte[] signature;
-        try (InputStream in = Files.newInputStream(app)) {
-            Signature signer = Signature.getInstance("Ed25519");
-            signer.initSign(key);
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) != -1; ) {
-                signer.update(buffer, 0, n);
-            }
-            signature = signer.sign();
-            if (leaf != null) {
-                checkLeafMatchesKey(leaf, signature, app);
-            }
-        } catch (NoSuchFileException e) {
-            throw new UsageException("the app " + app + " does not exist");
-        } catch (GeneralSecurityException e) {
-            throw new UsageException("cannot sign with " + parsed.required("--key") + ": " + e.getMessage());
+        Inputs.readableFile("the app", app);
+        AppSigner signer = AppSigner.of("the key file " + keyFile, Pem.readBytes("the key file", keyFile), leaf);
+        long size = Files.size(app);
+        AppSigner.Progress progress = terminal && size > PROGRESS_FROM ? new ProgressLine(err, app, size) : null;
+        AppSigner.Signed signed = signer.sign(app, sigFile, progress);
+        if (progress != null) {
+            err.print("\r\033[K");
+            err.flush();
         }
-        Path dir = sigFile.toAbsolutePath().getParent();
-        // A signature file is public: readable by all, like the app it travels with.
-        Path temp = Files.createTempFile(dir, ".appsign-", ".tmp",
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")));
-        try {
-            Files.write(temp, SignatureFiles.encode(signature, leaf));
-            Files.move(temp, sigFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
+        if (parsed.flag("--json")) {
+            ObjectNode node = JSON.createObjectNode();
+            node.put("signatureFile", signed.signatureFile().toString());
+            node.put("app", app.toString());
+            node.put("keySha256", signed.keySha256());
+            node.put("form", leaf == null ? "CUSTOM" : "MARKETPLACE");
+            if (leaf == null) {
+                node.putNull("signer");
+            } else {
+                try {
+                    node.putObject("signer").put("subject", leaf.getSubjectX500Principal().getName())
+                            .put("sha256", TrustedCertificate.sha256Hex(leaf.getEncoded()));
+                } catch (CertificateEncodingException e) {
+                    throw new UsageException("the certificate " + parsed.optional("--cert") + " cannot be encoded");
+                }
+            }
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        } else {
+            out.println("Wrote " + sigFile + (leaf != null ? " (marketplace form, with " + leaf.getSubjectX500Principal().getName() + ")" : "")
+                    + "; key SHA-256 " + signed.keySha256());
         }
-        out.println("Wrote " + sigFile + (leaf != null ? " (marketplace form, with " + leaf.getSubjectX500Principal().getName() + ")" : ""));
         return 0;
     }
 
-    /** A certificate for another key would make a signature file that can never verify: say so now. */
-    private static void checkLeafMatchesKey(X509Certificate leaf, byte[] signature, Path app)
-            throws GeneralSecurityException, IOException, UsageException {
-        Signature verifier = Signature.getInstance("Ed25519");
-        try {
-            verifier.initVerify(leaf.getPublicKey());
-        } catch (GeneralSecurityException e) {
-            throw new UsageException("--cert holds a " + leaf.getPublicKey().getAlgorithm() + " key, not Ed25519");
+    /** "Signing app.jar: 37%", rewritten in place, at most once per percent. */
+    private static final class ProgressLine implements AppSigner.Progress {
+        private final PrintStream err;
+        private final Path app;
+        private final long size;
+        private int shown = -1;
+
+        ProgressLine(PrintStream err, Path app, long size) {
+            this.err = err;
+            this.app = app;
+            this.size = size;
         }
-        try (InputStream in = Files.newInputStream(app)) {
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) != -1; ) {
-                verifier.update(buffer, 0, n);
+
+        @Override
+        public void update(int pass, long bytesRead) {
+            int percent = (int) (((pass - 1) * size + Math.min(bytesRead, size)) * 100 / (2 * size));
+            if (percent != shown) {
+                shown = percent;
+                err.print("\rSigning " + app.getFileName() + ": " + percent + "% (read " + pass + " of 2)");
+                err.flush();
             }
-        }
-        if (!verifier.verify(signature)) {
-            throw new UsageException("--cert is not the certificate of --key");
         }
     }
 }

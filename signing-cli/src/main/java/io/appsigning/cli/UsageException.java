@@ -1,9 +1,9 @@
 package io.appsigning.cli;
 
 /** A command line that cannot be run as given, or an input that cannot be read: exit code 2. */
-final class UsageException extends Exception {
+public final class UsageException extends Exception {
 
-    UsageException(String message) {
+    public UsageException(String message) {
         super(message);
     }
 }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -44,7 +43,7 @@ final class VerifyCommand implements Command {
         return """
                 verify --trust-store DIR --in APP [--sig SIG] [--denylist FILE] [--at INSTANT] [--json]   verify an app
                   Exit 0 verified, 1 rejected (any reason code), 2 usage error or unreadable input.
-                  --sig SIG        the signature file (default APP.sig)
+                  --sig SIG        the signature file (default APP.sig; when given, it must exist)
                   --denylist FILE  SHA-256 digests to reject (certificates, keys, apps)
                   --at INSTANT     verify as of this ISO-8601 instant, e.g. 2027-01-01T00:00:00Z (default now)
                   --json           print one JSON object: verified, reason, flow, signer, message""";
@@ -55,14 +54,20 @@ final class VerifyCommand implements Command {
         Args parsed = Args.parse(args, Set.of("--trust-store", "--in", "--sig", "--denylist", "--at"), Set.of("--json"));
         Path store = Path.of(parsed.required("--trust-store"));
         Path app = Path.of(parsed.required("--in"));
-        Path sig = Path.of(parsed.optional("--sig") != null ? parsed.optional("--sig") : app + ".sig");
+        String explicitSig = parsed.optional("--sig");
+        Path sig = Path.of(explicitSig != null ? explicitSig : app + ".sig");
         Path denyList = parsed.optional("--denylist") == null ? null : Path.of(parsed.optional("--denylist"));
         Instant at = parseInstant(parsed.optional("--at"));
-        if (!Files.isDirectory(store)) {
-            throw new UsageException("the trust store " + store + " is not a folder");
+        Inputs.folder("the trust store", store);
+        Inputs.readableFile("the app", app);
+        if (explicitSig != null) {
+            // Named on the command line, a missing file is a mistake in the command, not an unsigned app.
+            Inputs.readableFile("the signature file", sig);
+        } else if (Files.isDirectory(sig)) {
+            throw new UsageException("the signature file " + sig + " is a folder, not a file");
         }
-        if (denyList != null && !Files.isRegularFile(denyList)) {
-            throw new UsageException("the deny list " + denyList + " does not exist");
+        if (denyList != null) {
+            Inputs.readableFile("the deny list", denyList);
         }
         TrustStoreSnapshot snapshot = TrustStoreLoader.load(store, denyList, Identity.current(), clock);
         if (snapshot.certificates().isEmpty() && !snapshot.problems().isEmpty() && denyList != null
@@ -70,12 +75,17 @@ final class VerifyCommand implements Command {
             throw new UsageException(snapshot.problems().get(snapshot.problems().size() - 1).message());
         }
         snapshot.problems().forEach(problem -> err.println("warning: " + problem.message()));
-        byte[] signatureFile = SignatureFiles.readBounded(sig);
+        byte[] signatureFile;
+        try {
+            signatureFile = SignatureFiles.readBounded(sig);
+        } catch (IOException e) {
+            throw new UsageException(Inputs.describe("the signature file", sig, e));
+        }
         VerificationResult result;
         try (InputStream in = Files.newInputStream(app)) {
             result = AppVerifier.of(snapshot, new VerificationOptions(at, true)).verify(in, signatureFile);
-        } catch (NoSuchFileException e) {
-            throw new UsageException("the app " + app + " does not exist");
+        } catch (IOException e) {
+            throw new UsageException(Inputs.describe("the app", app, e));
         }
         if (parsed.flag("--json")) {
             out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(result)));

@@ -38,9 +38,13 @@ class CliTest {
     }
 
     static Run appsign(String... args) {
+        return run(new Main(Clock.systemUTC()), args);
+    }
+
+    static Run run(Main main, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new Main(Clock.systemUTC()).run(List.of(args),
+        int code = main.run(List.of(args),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -72,6 +76,16 @@ class CliTest {
         Files.write(app, bytes);
     }
 
+    /** Signs and asserts that signing succeeded: a failed sign must never pass unnoticed. */
+    static Run sign(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "sign";
+        System.arraycopy(args, 0, all, 1, args.length);
+        Run run = appsign(all);
+        assertThat(run.code()).as("sign %s: %s", String.join(" ", args), run.err()).isZero();
+        return run;
+    }
+
     private Path keygen(String subject) {
         Path keys = dir.resolve("keys-" + subject.hashCode());
         assertThat(appsign("keygen", "--out", keys.toString(), "--subject", subject).code()).isZero();
@@ -85,7 +99,7 @@ class CliTest {
         void aSignedAppVerifiesAndATamperedOneDoesNot() throws Exception {
             Path keys = keygen("CN=Acme Vendor");
             Files.copy(keys.resolve("signing.crt"), store.resolve("acme.crt"));
-            assertThat(appsign("sign", "--key", keys.resolve("signing.key").toString(), "--in", app.toString()).code()).isZero();
+            sign("--key", keys.resolve("signing.key").toString(), "--in", app.toString());
             Run ok = appsign("verify", "--trust-store", store.toString(), "--in", app.toString(), "--json");
             assertThat(ok.code()).isZero();
             assertThat(ok.json().get("verified").asBoolean()).isTrue();
@@ -123,8 +137,8 @@ class CliTest {
         void theMarketplaceFormCarriesTheCertificate() throws Exception {
             Path keys = keygen("CN=Acme Vendor");
             Path sig = dir.resolve("out.sig");
-            assertThat(appsign("sign", "--key", keys.resolve("signing.key").toString(), "--cert",
-                    keys.resolve("signing.crt").toString(), "--in", app.toString(), "--out", sig.toString()).code()).isZero();
+            sign("--key", keys.resolve("signing.key").toString(), "--cert",
+                    keys.resolve("signing.crt").toString(), "--in", app.toString(), "--out", sig.toString());
             JsonNode file = JSON.readTree(sig.toFile());
             assertThat(file.get("certificate").asText()).startsWith("LS0t");
             // A self-signed, non-CA certificate cannot anchor its own leaf: the marketplace flow needs a CA.
@@ -136,7 +150,7 @@ class CliTest {
             Run mismatch = appsign("sign", "--key", other.resolve("signing.key").toString(), "--cert",
                     keys.resolve("signing.crt").toString(), "--in", app.toString());
             assertThat(mismatch.code()).isEqualTo(2);
-            assertThat(mismatch.err()).contains("not the certificate of --key");
+            assertThat(mismatch.err()).contains("is not the certificate of the key file " + other.resolve("signing.key"));
         }
 
         @Test
@@ -153,7 +167,7 @@ class CliTest {
             assertThat(appsign("verify", "--trust-store", s, "--in", a, "--json").json().get("reason").asText())
                     .isEqualTo("MALFORMED_SIGNATURE_FILE");
 
-            appsign("sign", "--key", keys.resolve("signing.key").toString(), "--in", a);
+            sign("--key", keys.resolve("signing.key").toString(), "--in", a);
             assertThat(appsign("verify", "--trust-store", s, "--in", a, "--at", "2099-01-01T00:00:00Z", "--json")
                     .json().get("reason").asText()).isEqualTo("NO_TRUSTED_CERTIFICATES");
 
@@ -209,7 +223,7 @@ class CliTest {
             assertThat(run.code()).as(run.out()).isZero();
             assertThat(run.json().get("signer").get("subject").asText()).isEqualTo("CN=OpenSSL Vendor");
             // And the CLI signs with an openssl-made key.
-            assertThat(appsign("sign", "--key", dir.resolve("vendor.key").toString(), "--in", app.toString()).code()).isZero();
+            sign("--key", dir.resolve("vendor.key").toString(), "--in", app.toString());
             assertThat(appsign("verify", "--trust-store", store.toString(), "--in", app.toString()).code()).isZero();
         }
 
@@ -244,7 +258,7 @@ class CliTest {
         @Test
         void cliSignaturesVerifyWithOpenSslAndItsFilesReadWithOpenSsl() throws Exception {
             Path keys = keygen("CN=Acme Vendor");
-            assertThat(appsign("sign", "--key", keys.resolve("signing.key").toString(), "--in", app.toString()).code()).isZero();
+            sign("--key", keys.resolve("signing.key").toString(), "--in", app.toString());
             byte[] signature = Base64.getDecoder().decode(JSON.readTree(dir.resolve("app.jar.sig").toFile()).get("signature").asText());
             Files.write(dir.resolve("cli.sig.bin"), signature);
             openssl(dir, "pkey", "-in", keys.resolve("signing.key").toString(), "-pubout", "-out", "pub.pem");

@@ -3,6 +3,7 @@ package io.appsigning.truststore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.appsigning.testsupport.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,13 +19,8 @@ class CertificateFilesTest {
     @TempDir
     Path store;
 
-    static Path shared(String relative) {
-        String root = System.getProperty("appsigning.shared", "../../shared");
-        return Path.of(root, "testdata", relative);
-    }
-
     private void copyMarketplace(String name) throws Exception {
-        Files.copy(shared("marketplace-ca/" + name), store.resolve(name));
+        Files.copy(TestData.marketplaceCa(name), store.resolve(name));
     }
 
     @Test
@@ -42,8 +38,8 @@ class CertificateFilesTest {
 
     @Test
     void manyCertificatesInOnePemFileDerFilesAndBadFilesSkipped() throws Exception {
-        String root = Files.readString(shared("marketplace-ca/marketplace_root_ca_v1.crt"));
-        String v2 = Files.readString(shared("marketplace-ca/marketplace_intermediate_ca_v2.crt"));
+        String root = Files.readString(TestData.marketplaceCa("marketplace_root_ca_v1.crt"));
+        String v2 = Files.readString(TestData.marketplaceCa("marketplace_intermediate_ca_v2.crt"));
         Files.writeString(store.resolve("bundle.pem"), root + "\n" + v2);
         byte[] der = Base64.getMimeDecoder().decode(root.replaceAll("-----[A-Z ]+-----", ""));
         Files.write(store.resolve("root.der"), der);
@@ -66,8 +62,8 @@ class CertificateFilesTest {
      */
     @Test
     void pemFilesGiveTheJdksAnswerWhicheverPathReadsThem() throws Exception {
-        String root = Files.readString(shared("marketplace-ca/marketplace_root_ca_v1.crt"));
-        String v2 = Files.readString(shared("marketplace-ca/marketplace_intermediate_ca_v2.crt"));
+        String root = Files.readString(TestData.marketplaceCa("marketplace_root_ca_v1.crt"));
+        String v2 = Files.readString(TestData.marketplaceCa("marketplace_intermediate_ca_v2.crt"));
         String body = root.substring(root.indexOf('\n') + 1, root.indexOf("-----END"));
         byte[] der = Base64.getMimeDecoder().decode(body);
         String oneLine = "-----BEGIN CERTIFICATE-----" + body.replaceAll("\\s", "") + "-----END CERTIFICATE-----";

@@ -2,6 +2,7 @@ package io.appsigning.truststore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.appsigning.testsupport.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,7 +29,7 @@ class ReloadingTrustStoreTest {
     void folder() throws Exception {
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         folder = Files.createDirectory(home.resolve("truststore"));
-        Path ca = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca");
+        Path ca = TestData.marketplaceCa();
         root = ca.resolve("marketplace_root_ca_v1.crt");
         v1 = ca.resolve("marketplace_intermediate_ca_v1.crt");
         v2 = ca.resolve("marketplace_intermediate_ca_v2.crt");

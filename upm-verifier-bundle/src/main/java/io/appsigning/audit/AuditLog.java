@@ -31,6 +31,11 @@ public final class AuditLog {
     /** Opens a log, creating it and its folder as needed; continues the chain of what is there. */
     public static AuditLog open(Path file) throws IOException {
         Files.createDirectories(file.getParent());
+        if (!Files.exists(file)) {
+            // Created private: the log names who installed what, and only the product reads it.
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        }
         String last = AuditChain.GENESIS;
         long count = 0;
         if (Files.exists(file)) {
@@ -74,7 +79,14 @@ public final class AuditLog {
         }
         lastHash = AuditChain.hash(line);
         lines++;
-        writeHead();
+        try {
+            writeHead();
+        } catch (IOException e) {
+            // The line itself is written and chained: the decision is on record. A stale head only
+            // makes audit-verify report the head as out of date, which an operator then looks into.
+            System.getLogger(AuditLog.class.getName()).log(System.Logger.Level.ERROR,
+                    "Could not update the audit log's head " + AuditChain.headOf(file) + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -85,10 +97,21 @@ public final class AuditLog {
         Path head = AuditChain.headOf(file);
         Path temp = head.resolveSibling(head.getFileName() + ".tmp");
         Files.writeString(temp, lines + " " + lastHash + "\n", StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Files.move(temp, head, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     public Path file() {
         return file;
+    }
+
+    /** The chain's head: the hash that the next line will carry as {@code prev}. */
+    public synchronized String head() {
+        return lastHash;
+    }
+
+    /** How many lines the log holds. */
+    public synchronized long lines() {
+        return lines;
     }
 }

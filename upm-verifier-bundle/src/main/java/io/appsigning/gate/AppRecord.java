@@ -15,7 +15,9 @@ import java.time.Instant;
  * @param signer      who signed, or null unless verified
  * @param reason      the verification reason code, or null where no check ran
  * @param appSha256   lowercase hex SHA-256 of the installed bytes, or null where unknown
- * @param recordedAt  when the record was made
+ * @param recordedAt  when the record was made (when the app was installed or updated)
+ * @param installedBy who installed it: the administrator's user name, or {@code FILE_SYSTEM} or
+ *                    {@code PRODUCT} where no person asked
  */
 public record AppRecord(
         String key,
@@ -25,4 +27,5 @@ public record AppRecord(
         Signer signer,
         ReasonCode reason,
         String appSha256,
-        Instant recordedAt) {}
+        Instant recordedAt,
+        String installedBy) {}

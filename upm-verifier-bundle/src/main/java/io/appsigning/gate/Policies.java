@@ -18,7 +18,12 @@ public final class Policies {
     public static final String MODE_MARKETPLACE = "mode.marketplace";
     public static final String UPLOAD_ENABLED = "upload.enabled";
     public static final String LOOSE_CHECK = "trustStore.looseCheck";
-    public static final List<String> KEYS = List.of(MODE, ENFORCE_AFTER, MODE_UPLOAD, MODE_MARKETPLACE, UPLOAD_ENABLED, LOOSE_CHECK);
+    public static final String ADMIN_MAY_RELAX = "policy.adminMayRelax";
+    public static final String STRICT = "strict";
+    public static final List<String> KEYS = List.of(MODE, ENFORCE_AFTER, MODE_UPLOAD, MODE_MARKETPLACE, UPLOAD_ENABLED,
+            LOOSE_CHECK, ADMIN_MAY_RELAX, STRICT);
+    /** Keys that only the operator sets (the file, system or framework properties), never the web UI. */
+    public static final List<String> OPERATOR_ONLY = List.of(LOOSE_CHECK, ADMIN_MAY_RELAX, STRICT);
 
     private Policies() {}
 
@@ -36,7 +41,8 @@ public final class Policies {
         Mode mode = mode(values, MODE);
         return new Policy(mode != null ? mode : Mode.WARN, instant(values.get(ENFORCE_AFTER)),
                 mode(values, MODE_UPLOAD), mode(values, MODE_MARKETPLACE), bool(values, UPLOAD_ENABLED),
-                Boolean.TRUE.equals(bool(values, LOOSE_CHECK)));
+                Boolean.TRUE.equals(bool(values, LOOSE_CHECK)), Boolean.TRUE.equals(bool(values, ADMIN_MAY_RELAX)),
+                Boolean.TRUE.equals(bool(values, STRICT)));
     }
 
     /** The keys as text, null for a key left to its default. */
@@ -48,7 +54,18 @@ public final class Policies {
         values.put(MODE_MARKETPLACE, policy.marketplaceMode() == null ? null : policy.marketplaceMode().name());
         values.put(UPLOAD_ENABLED, policy.uploadEnabled() == null ? null : policy.uploadEnabled().toString());
         values.put(LOOSE_CHECK, Boolean.toString(policy.looseTrustStore()));
+        values.put(ADMIN_MAY_RELAX, Boolean.toString(policy.adminMayRelax()));
+        values.put(STRICT, Boolean.toString(policy.strict()));
         return values;
+    }
+
+    /**
+     * Validates one key's value as {@link #parse} would, without building a policy.
+     *
+     * @throws IllegalArgumentException naming the key
+     */
+    public static void check(String key, String value) {
+        parse(value == null ? Map.of() : Map.of(key, value));
     }
 
     /** An ISO-8601 date (the start of that day, UTC) or instant. */

@@ -1,7 +1,6 @@
 package io.appsigning.gate;
 
 import java.time.Instant;
-import java.util.Optional;
 
 /**
  * The signing policy: the keys of DESIGN.md's policy table, as one immutable value.
@@ -12,7 +11,10 @@ import java.util.Optional;
  * @param marketplaceMode  the mode for marketplace apps, or null to use {@code mode}
  * @param uploadEnabled    whether uploads are accepted at all, or null for the default
  *                         (on when the check is on)
- * @param looseTrustStore  accept an unsafe trust store
+ * @param looseTrustStore  accept an unsafe trust store (operator only)
+ * @param adminMayRelax    whether the web UI and REST may relax the policy (operator only)
+ * @param strict           refuse to resolve bundles that reached the framework by another path
+ *                         than the gate or the plugins folder (operator only)
  */
 public record Policy(
         Mode mode,
@@ -20,9 +22,11 @@ public record Policy(
         Mode uploadMode,
         Mode marketplaceMode,
         Boolean uploadEnabled,
-        boolean looseTrustStore) {
+        boolean looseTrustStore,
+        boolean adminMayRelax,
+        boolean strict) {
 
-    public static final Policy DEFAULT = new Policy(Mode.WARN, null, null, null, null, false);
+    public static final Policy DEFAULT = new Policy(Mode.WARN, null, null, null, null, false, false, false);
 
     public Policy {
         if (mode == null) {
@@ -51,9 +55,5 @@ public record Policy(
             return uploadEnabled;
         }
         return effectiveMode(Origin.UPLOAD, now) != Mode.OFF;
-    }
-
-    public Optional<Instant> graceEnd() {
-        return Optional.ofNullable(enforceAfter);
     }
 }

@@ -3,24 +3,31 @@ package io.appsigning.gate;
 import java.util.Map;
 
 /**
- * The policy in force, from {@code signing.properties} overridden by Configuration Admin (PID
- * {@code io.appsigning.policy}); the admin UI writes through {@link #update}.
+ * The policy in force (a service). The operator's {@code upmconfig/signing.properties} and system
+ * or framework properties set the floor; the administrator (web UI, REST, Configuration Admin PID
+ * {@value #PID}) may only tighten it, unless the operator's file says
+ * {@code policy.adminMayRelax=true}.
  */
 @org.osgi.annotation.versioning.ProviderType
 public interface PolicyService {
 
     String PID = "io.appsigning.policy";
 
+    /** The effective policy: the floor tightened by the administrator. */
     Policy current();
 
+    /** The effective policy with where each key's value comes from. */
+    PolicyView view();
+
     /**
-     * Changes some policy keys (DESIGN.md names: {@code mode}, {@code enforceAfter},
-     * {@code mode.upload}, {@code mode.marketplace}, {@code upload.enabled},
-     * {@code trustStore.looseCheck}); an empty value resets a key to its default. Applies to the
-     * next install without restart.
+     * The administrator's change of some policy keys (DESIGN.md names); an empty or null value
+     * resets a key. Applies to the next install without restart, survives restarts and a wiped
+     * framework cache, and is audited.
      *
      * @throws IllegalArgumentException for an unknown key or a value that does not parse; nothing
      *                                  is changed then
+     * @throws PolicyLockedException    when the change would relax the effective policy, or sets a
+     *                                  key only the operator sets; nothing is changed then
      */
-    Policy update(Map<String, String> changes);
+    Policy update(Map<String, String> changes, String user);
 }

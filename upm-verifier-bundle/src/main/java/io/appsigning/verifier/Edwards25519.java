@@ -121,6 +121,27 @@ final class Edwards25519 {
             return new Point(x3, y3, z3, t3);
         }
 
+        /** The affine x = X/Z, as an integer in [0, p). */
+        BigInteger x() {
+            return affine(x);
+        }
+
+        /** The affine y = Y/Z, as an integer in [0, p). */
+        BigInteger y() {
+            return affine(y);
+        }
+
+        private BigInteger affine(int[] coordinate) {
+            int[] inverse = X25519Field.create();
+            X25519Field.inv(z, inverse);
+            int[] value = X25519Field.create();
+            X25519Field.mul(coordinate, inverse, value);
+            X25519Field.normalize(value);
+            byte[] encoded = new byte[32];
+            X25519Field.encode(value, encoded, 0);
+            return littleEndian(encoded, 0, 32);
+        }
+
         /** x = 0 and y = z: the neutral element (Z is never 0 under the complete formulas). */
         boolean isIdentity() {
             int[] nx = X25519Field.create();

@@ -25,6 +25,19 @@ class Edwards25519Test {
         };
     }
 
+    /** The base point's affine coordinates, as RFC 8032 gives them. */
+    @Test
+    void theBasePointIsRfc8032s() {
+        assertThat(Edwards25519.BASE.x()).isEqualTo(
+                new BigInteger("15112221349535400772501151409588531511454012693041857206046113283949847762202"));
+        assertThat(Edwards25519.BASE.y()).isEqualTo(
+                new BigInteger("46316835694926478169428394003475163141307993866256225615783033603165251855960"));
+        // The same point after a round of arithmetic (Z no longer 1): [2]B - B.
+        Edwards25519.Point again = Edwards25519.BASE.twice().add(Edwards25519.BASE.negate());
+        assertThat(again.x()).isEqualTo(Edwards25519.BASE.x());
+        assertThat(again.y()).isEqualTo(Edwards25519.BASE.y());
+    }
+
     @Test
     void theNafDigitsAddUpToTheScalarAndKeepTheirShape() {
         Random random = new Random(SEED);

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +46,6 @@ class MarketplaceCaTest {
         boolean[] keyUsage = v2.getKeyUsage();
         assertThat(keyUsage[0]).as("digitalSignature").isTrue();
         assertThat(keyUsage[5]).as("keyCertSign").isFalse();
-        assertThat(v2.getCriticalExtensionOIDs()).contains("2.5.29.15");
         X509Certificate v1 = load("marketplace_intermediate_ca_v1.crt");
         assertThat(v1.getNotAfter().toInstant()).isBetween(
                 Instant.parse("2027-01-10T00:00:00Z"), Instant.parse("2027-01-11T00:00:00Z"));
@@ -74,6 +73,28 @@ class MarketplaceCaTest {
         withImpostor.add(impostor.certificate());
         assertThat(AppVerifier.of(Pki.store(withImpostor), new VerificationOptions(Pki.NOW, false))
                 .verify(new ByteArrayInputStream(app), sig).reason()).isEqualTo(ReasonCode.VERIFIED);
-        assertThat(KeyPurposeId.id_kp_codeSigning.getId()).isEqualTo("1.3.6.1.5.5.7.3.3");
+    }
+
+    /**
+     * The extensions as published, which the verification rules meet: only v2 has a key usage
+     * (critical: digitalSignature and dataEncipherment, bits 0 and 3), none an extended key usage,
+     * and the path lengths are 1 for the root and 0 for the intermediates.
+     */
+    @Test
+    void theRealCertificatesKeyUsageExtendedKeyUsageAndPathLengths() throws Exception {
+        X509Certificate root = load("marketplace_root_ca_v1.crt");
+        X509Certificate v1 = load("marketplace_intermediate_ca_v1.crt");
+        X509Certificate v2 = load("marketplace_intermediate_ca_v2.crt");
+        assertThat(v2.getKeyUsage()).containsExactly(true, false, false, true, false, false, false, false, false);
+        assertThat(v2.getCriticalExtensionOIDs()).contains(Extension.keyUsage.getId());
+        assertThat(root.getKeyUsage()).isNull();
+        assertThat(v1.getKeyUsage()).isNull();
+        for (X509Certificate certificate : List.of(root, v1, v2)) {
+            assertThat(certificate.getExtendedKeyUsage()).as(certificate.getSubjectX500Principal().getName()).isNull();
+            assertThat(certificate.getExtensionValue(Extension.extendedKeyUsage.getId())).isNull();
+        }
+        assertThat(root.getBasicConstraints()).isEqualTo(1);
+        assertThat(v1.getBasicConstraints()).isEqualTo(0);
+        assertThat(v2.getBasicConstraints()).isEqualTo(0);
     }
 }

@@ -42,8 +42,4 @@ public final class CertificateExpiryHealthCheck implements HealthCheck {
     public Result execute() {
         return Results.toFelix(TrustStoreChecks.expiry(trustStore.snapshot().certificates(), Instant.now(), warnWithin));
     }
-
-    Duration warnWithin() {
-        return warnWithin;
-    }
 }

@@ -27,7 +27,7 @@ public final class StartupHealthLog implements FrameworkListener {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(" + HealthCheck.TAGS + "=appsigning)", collectionType = CollectionType.TUPLE)
-    private final List<Map.Entry<Map<String, Object>, HealthCheck>> checks = new CopyOnWriteArrayList<>();
+    final List<Map.Entry<Map<String, Object>, HealthCheck>> checks = new CopyOnWriteArrayList<>();
 
     private static final int EXPECTED_CHECKS = 3;
     private BundleContext context;
@@ -71,15 +71,20 @@ public final class StartupHealthLog implements FrameworkListener {
             }
             for (Map.Entry<Map<String, Object>, HealthCheck> check : checks) {
                 Result result = check.getValue().execute();
-                StringBuilder line = new StringBuilder("Health check ").append(check.getKey().get(HealthCheck.NAME)).append(": ").append(result.getStatus());
-                for (ResultLog.Entry entry : result) {
-                    line.append(" | ").append(entry.getMessage());
-                }
-                LOG.log(result.isOk() ? Level.INFO : Level.WARNING, line.toString());
+                LOG.log(result.isOk() ? Level.INFO : Level.WARNING, line(check.getKey().get(HealthCheck.NAME), result));
             }
         }, "appsigning-startup-health");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** One check's line: its name, its status and each message, so that one grep finds everything about it. */
+    static String line(Object name, Result result) {
+        StringBuilder line = new StringBuilder("Health check ").append(name).append(": ").append(result.getStatus());
+        for (ResultLog.Entry entry : result) {
+            line.append(" | ").append(entry.getMessage());
+        }
+        return line.toString();
     }
 
 }

@@ -1,8 +1,8 @@
 package io.appsigning.gate.internal;
 
-import io.appsigning.audit.AuditLog;
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
+import io.appsigning.gate.AppScope;
 import io.appsigning.gate.InstallGate;
 import io.appsigning.gate.InstallOutcome;
 import io.appsigning.gate.InstallRequest;
@@ -11,16 +11,19 @@ import io.appsigning.gate.Origin;
 import io.appsigning.gate.Policy;
 import io.appsigning.gate.PolicyService;
 import io.appsigning.gate.SignatureStatus;
+import io.appsigning.gate.UninstallOutcome;
 import io.appsigning.truststore.TrustStore;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.verifier.AppVerifier;
 import io.appsigning.verifier.PendingVerification;
+import io.appsigning.verifier.ReasonCode;
 import io.appsigning.verifier.VerificationOptions;
 import io.appsigning.verifier.VerificationResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,6 +31,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -35,109 +40,255 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
+import org.osgi.framework.BundleListener;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.Version;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * The install gate and the records it keeps. An app is spooled once into a private file while it
- * is verified in the same pass; exactly the spooled bytes are installed, and only when the policy
- * allows; every path out deletes the spool file, and every decision goes to the audit log.
+ * The install gate, the one notion of an app, and the app records. An app is spooled once into a
+ * private file while it is verified in the same pass; exactly the spooled bytes are installed, and
+ * only when the policy allows; every path out deletes the spool file, and every decision goes to
+ * the audit log. The trust store and the policy are looked up per install (dynamic references), so
+ * that their bundles can restart without this component, its records or its live uploads going
+ * away; a configuration change is applied in place.
  */
-@Component(service = {InstallGate.class, AppRecords.class}, configurationPid = "io.appsigning.gate", immediate = true)
+@Component(service = {InstallGate.class, AppRecords.class, AppScope.class}, configurationPid = "io.appsigning.gate",
+        immediate = true)
 @Designate(ocd = GateComponent.Config.class)
-public final class GateComponent implements InstallGate, AppRecords {
+public final class GateComponent implements InstallGate, AppRecords, AppScope {
 
-    @ObjectClassDefinition(name = "App signing install gate")
+    @ObjectClassDefinition(name = "App signing install gate",
+            description = "The plugin manager's install path: size limit and what counts as an app.")
     public @interface Config {
-        @AttributeDefinition(description = "The largest app accepted, in bytes")
+        @AttributeDefinition(name = "Largest app", description = "The largest app accepted, in bytes (the framework"
+                + " property appsigning.maxAppBytes wins over this)")
         long maxAppBytes() default 512L * 1024 * 1024;
+
+        @AttributeDefinition(name = "Apps", description = "An LDAP filter over bundle.location, bundle.symbolicName and"
+                + " the manifest headers: the bundles that are apps. The rest belong to the product.")
+        String appFilter() default DEFAULT_APP_FILTER;
     }
 
+    /** The sample host installs its own bundles at locations {@code product:NAME}. */
+    static final String DEFAULT_APP_FILTER = "(!(bundle.location=product:*))";
     static final String LOCATION_PREFIX = "upm:app:";
-    private static final String PRODUCT_PREFIX = "product:";
+    static final String FILE_SYSTEM_USER = "FILE_SYSTEM";
     private static final System.Logger LOG = System.getLogger(GateComponent.class.getName());
+    private static final long DRAIN_MILLIS = 60_000;
+    private static final long REFRESH_MILLIS = 30_000;
 
     @Reference
-    private TrustStore trustStore;
+    private HomeStore home;
 
-    @Reference
-    private PolicyService policies;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile TrustStore trustStore;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PolicyService policies;
 
     private BundleContext context;
     private Path spool;
     private Path archive;
-    private RecordStore records;
-    private AuditLog audit;
-    private long maxAppBytes;
+    private Path pluginsFolder;
+    private volatile long maxAppBytes;
+    private volatile Filter appFilter;
+    private volatile boolean closing;
+    private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
+    private BundleListener pluginsListener;
 
     @Activate
     void activate(BundleContext context, Config config) throws IOException {
         this.context = context;
-        // A framework (or system) property sets the limit for a whole product; Configuration Admin can too.
-        String limit = context.getProperty("appsigning.maxAppBytes");
-        this.maxAppBytes = limit != null ? Long.parseLong(limit.trim()) : config.maxAppBytes();
-        Path home = Path.of(context.getProperty("appsigning.home") != null ? context.getProperty("appsigning.home") : "upm-home");
-        spool = privateFolder(home.resolve("data/spool"));
-        archive = privateFolder(home.resolve("data/apps"));
-        // Spool files left by a crash are never installed: they were not decided on.
-        try (var leftovers = Files.list(spool)) {
-            for (Path leftover : leftovers.toList()) {
-                Files.deleteIfExists(leftover);
-            }
-        }
+        configure(config);
+        // Spool files live in a folder of this activation's own: the home lock guarantees that no other
+        // activation is alive, so whatever else is under spool/ was left by a crash and was never decided on.
+        Path spoolRoot = HomeStore.privateFolder(home.data().resolve("spool"));
+        deleteTree(spoolRoot, false);
+        spool = HomeStore.privateFolder(spoolRoot.resolve(UUID.randomUUID().toString()));
+        archive = HomeStore.privateFolder(home.data().resolve("apps"));
         try (var staged = Files.list(archive)) {
             for (Path leftover : staged.filter(p -> p.getFileName().toString().endsWith(".new")).toList()) {
                 Files.deleteIfExists(leftover);
             }
         }
-        records = new RecordStore(home.resolve("data/app-records.json"));
-        audit = AuditLog.open(home.resolve("audit/audit.log"));
+        pluginsFolder = home.home().resolve("plugins").toAbsolutePath().normalize();
+        reconcileRecords();
+        pluginsListener = this::pluginsEvent;
+        context.addBundleListener(pluginsListener);
+        for (Bundle bundle : context.getBundles()) {
+            if (fromPluginsFolder(bundle) && isApp(bundle)) {
+                Optional<AppRecord> record = find(bundle.getSymbolicName());
+                if (record.isEmpty() || record.get().status() != SignatureStatus.FILE_SYSTEM
+                        || !record.get().version().equals(bundle.getVersion().toString())) {
+                    recordFileSystem(bundle, record.isEmpty() ? "INSTALLED" : "UPDATED");
+                }
+            }
+        }
+    }
+
+    @Modified
+    void modified(Config config) {
+        configure(config);
+    }
+
+    private void configure(Config config) {
+        // A framework (or system) property sets the limit for a whole product; Configuration Admin can too.
+        String limit = context.getProperty("appsigning.maxAppBytes");
+        maxAppBytes = limit != null ? Long.parseLong(limit.trim()) : config.maxAppBytes();
+        String filter = config.appFilter() == null || config.appFilter().isBlank() ? DEFAULT_APP_FILTER : config.appFilter();
+        try {
+            appFilter = FrameworkUtil.createFilter(filter);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("appFilter is not an LDAP filter: " + e.getMessage(), e);
+        }
+    }
+
+    /** Lets the installs in flight finish (they see {@code closing} and stop at their next read). */
+    @Deactivate
+    void deactivate() {
+        closing = true;
+        context.removeBundleListener(pluginsListener);
+        long deadline = System.currentTimeMillis() + DRAIN_MILLIS;
+        while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inFlight.get() > 0) {
+            LOG.log(Level.ERROR, inFlight.get() + " installs were still running when the gate stopped");
+        }
+        try {
+            deleteTree(spool, true);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "Could not remove the spool folder " + spool + ": " + e.getMessage());
+        }
+    }
+
+    /** Records of apps that are gone are dropped; apps found on the first run are marked as being there before signing. */
+    private void reconcileRecords() throws IOException {
+        RecordStore records = home.records();
         boolean firstRun = !records.existed();
         Set<String> installed = new HashSet<>();
-        for (Bundle bundle : context.getBundles()) {
-            if (isApp(bundle)) {
-                installed.add(bundle.getSymbolicName());
-                if (firstRun && records.find(bundle.getSymbolicName()).isEmpty()) {
-                    records.put(new AppRecord(bundle.getSymbolicName(), bundle.getVersion().toString(),
-                            SignatureStatus.INSTALLED_BEFORE_SIGNING, null, null, null, null, Instant.now()));
-                }
+        for (Bundle bundle : apps()) {
+            installed.add(bundle.getSymbolicName());
+            if (firstRun && records.find(bundle.getSymbolicName()).isEmpty() && !fromPluginsFolder(bundle)) {
+                records.put(new AppRecord(bundle.getSymbolicName(), bundle.getVersion().toString(),
+                        SignatureStatus.INSTALLED_BEFORE_SIGNING, null, null, null, null, Instant.now(), "PRODUCT"));
             }
         }
         records.retain(installed);
         records.saveIfMissing();
     }
 
-    private static Path privateFolder(Path folder) throws IOException {
-        Files.createDirectories(folder);
-        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
-        return folder;
-    }
+    // ---- what an app is ------------------------------------------------------------------------
 
-    static boolean isApp(Bundle bundle) {
-        return bundle.getBundleId() != 0 && !bundle.getLocation().startsWith(PRODUCT_PREFIX) && bundle.getSymbolicName() != null;
+    @Override
+    public boolean isApp(Bundle bundle) {
+        if (bundle.getBundleId() == 0 || bundle.getSymbolicName() == null) {
+            return false;
+        }
+        Map<String, Object> properties = new java.util.HashMap<>();
+        var headers = bundle.getHeaders("");
+        for (var keys = headers.keys(); keys.hasMoreElements(); ) {
+            String key = keys.nextElement();
+            properties.put(key, headers.get(key));
+        }
+        properties.put("bundle.location", bundle.getLocation());
+        properties.put("bundle.symbolicName", bundle.getSymbolicName());
+        return appFilter.matches(properties);
     }
 
     @Override
+    public List<Bundle> apps() {
+        List<Bundle> apps = new ArrayList<>();
+        for (Bundle bundle : context.getBundles()) {
+            if (isApp(bundle)) {
+                apps.add(bundle);
+            }
+        }
+        apps.sort(Comparator.comparing(Bundle::getSymbolicName).thenComparing(Bundle::getBundleId));
+        return apps;
+    }
+
+    @Override
+    public Optional<Bundle> app(String key) {
+        return apps().stream().filter(bundle -> bundle.getSymbolicName().equals(key)).findFirst();
+    }
+
+    private boolean fromPluginsFolder(Bundle bundle) {
+        return pluginFile(bundle).isPresent();
+    }
+
+    /** The file behind a bundle that the plugins folder's installer (FileInstall) installed. */
+    private Optional<Path> pluginFile(Bundle bundle) {
+        String location = bundle.getLocation();
+        try {
+            Path file = location.startsWith("file:") ? Path.of(java.net.URI.create(location)) : null;
+            if (file != null && file.toAbsolutePath().normalize().startsWith(pluginsFolder)) {
+                return Optional.of(file);
+            }
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            // Not a file location.
+        }
+        return Optional.empty();
+    }
+
+    // ---- install -------------------------------------------------------------------------------
+
+    @Override
     public InstallOutcome install(InstallRequest request) {
+        inFlight.incrementAndGet();
+        try {
+            return decide(request);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private InstallOutcome decide(InstallRequest request) {
         Instant now = Instant.now();
-        Policy policy = policies.current();
+        PolicyService policyService = policies;
+        TrustStore store = trustStore;
+        if (closing || policyService == null || store == null) {
+            return rejected(request, null, null, InstallOutcome.GATE_UNAVAILABLE, "App installs are unavailable right now"
+                    + " (the product is " + (closing ? "restarting its install gate" : "starting or missing its "
+                    + (store == null ? "trust store" : "signing policy")) + "); nothing was installed. Try again shortly.",
+                    null, null);
+        }
+        Policy policy = policyService.current();
         Mode mode = policy.effectiveMode(request.origin(), now);
         if (request.origin() == Origin.UPLOAD && !policy.uploadsAccepted(now)) {
             return rejected(request, mode, null, InstallOutcome.UPLOAD_DISABLED,
-                    "This product does not accept uploaded apps (upload.enabled is off). An administrator can turn"
-                            + " uploads on in Settings.", null, null);
+                    "This product does not accept uploaded apps (upload.enabled is off).", null, null);
         }
         // One snapshot for the whole decision, so that a reload cannot mix two trust stores.
-        TrustStoreSnapshot snapshot = trustStore.snapshot();
+        TrustStoreSnapshot snapshot = store.snapshot();
         PendingVerification pending = mode == Mode.OFF ? null
                 : AppVerifier.of(snapshot, new VerificationOptions(now, policy.looseTrustStore())).begin(request.signatureFile());
         MessageDigest sha256 = sha256();
@@ -145,24 +296,38 @@ public final class GateComponent implements InstallGate, AppRecords {
         try {
             file = Files.createTempFile(spool, "upload-", ".jar",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            if (!spool(request.app(), file, pending, sha256)) {
-                return rejected(request, mode, null, InstallOutcome.APP_TOO_LARGE, "The app is larger than the limit of "
-                        + maxAppBytes + " bytes.", null, null);
+            SpoolResult spooled = spool(request.app(), file, pending, sha256);
+            if (spooled != SpoolResult.COMPLETE) {
+                return switch (spooled) {
+                    case TOO_LARGE -> rejected(request, mode, null, InstallOutcome.APP_TOO_LARGE,
+                            "The app is larger than the limit of " + maxAppBytes + " bytes.", null, null);
+                    case STALLED -> rejected(request, mode, null, InstallOutcome.UPLOAD_STALLED,
+                            "The upload stopped before its end; nothing was installed. Send it again.", null, null);
+                    default -> rejected(request, mode, null, InstallOutcome.GATE_UNAVAILABLE,
+                            "The install gate stopped during the upload; nothing was installed. Send it again.", null, null);
+                };
             }
             String appSha256 = HexFormat.of().formatHex(sha256.digest());
             VerificationResult verification = pending == null ? null : pending.finish();
-            if (mode == Mode.ENFORCE && !verification.verified()) {
+            if (verification == null && snapshot.denyList().denies(appSha256)) {
+                verification = new VerificationResult(ReasonCode.REVOKED, null, null,
+                        "This app (SHA-256 " + appSha256 + ") is on the deny list. Do not install it.", appSha256);
+            }
+            // A revoked app never installs, whatever the mode.
+            if (verification != null && (verification.reason() == ReasonCode.REVOKED
+                    || mode == Mode.ENFORCE && !verification.verified())) {
                 return rejected(request, mode, null, verification.reason().name(), verification.message(), verification, appSha256);
             }
             BundleManifests.Identity identity = BundleManifests.read(file);
             if (identity.problem() != null) {
-                return rejected(request, mode, null, InstallOutcome.INVALID_APP, identity.problem(), verification, appSha256);
+                return rejected(request, mode, null, InstallOutcome.INVALID_APP, identity.problem() + problemHint(file),
+                        verification, appSha256);
             }
             synchronized (keyLocks.computeIfAbsent(identity.symbolicName(), key -> new Object())) {
                 return installOrUpdate(request, mode, identity, file, verification, appSha256, now);
             }
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "Install of " + request.fileName() + " failed", e);
+            LOG.log(Level.ERROR, "Install of " + request.fileName() + " failed: " + e);
             return rejected(request, mode, null, InstallOutcome.INSTALL_FAILED, "The app could not be stored for checking ("
                     + e.getMessage() + "); nothing was installed. Check the free space under the product home.", null, null);
         } finally {
@@ -170,15 +335,45 @@ public final class GateComponent implements InstallGate, AppRecords {
         }
     }
 
-    /** Copies the upload into the spool file while verifying it; false when it is over the limit. */
-    private boolean spool(InputStream in, Path file, PendingVerification pending, MessageDigest sha256) throws IOException {
-        byte[] buffer = new byte[64 * 1024];
+    /** A signature file chosen as the app is a common slip: say so rather than "not a jar". */
+    private static String problemHint(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] start = in.readNBytes(64);
+            String text = new String(start, StandardCharsets.ISO_8859_1).strip();
+            if (text.startsWith("{") && text.contains("\"signature\"")) {
+                return " The file chosen as the app looks like a signature file (.sig): choose the app's .jar or .obr as the"
+                        + " app, and its .sig as the signature.";
+            }
+        } catch (IOException e) {
+            // No hint then.
+        }
+        return "";
+    }
+
+    private enum SpoolResult { COMPLETE, TOO_LARGE, STALLED, STOPPED }
+
+    /** Copies the upload into the spool file while verifying it. */
+    private SpoolResult spool(InputStream in, Path file, PendingVerification pending, MessageDigest sha256) throws IOException {
+        byte[] buffer = new byte[256 * 1024];
         long total = 0;
         try (OutputStream out = Files.newOutputStream(file)) {
-            for (int n; (n = in.read(buffer)) != -1; ) {
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    // The client went quiet (the server's idle timeout) or away: the upload is incomplete.
+                    return SpoolResult.STALLED;
+                }
+                if (n == -1) {
+                    return SpoolResult.COMPLETE;
+                }
+                if (closing) {
+                    return SpoolResult.STOPPED;
+                }
                 total += n;
                 if (total > maxAppBytes) {
-                    return false;
+                    return SpoolResult.TOO_LARGE;
                 }
                 out.write(buffer, 0, n);
                 sha256.update(buffer, 0, n);
@@ -187,18 +382,30 @@ public final class GateComponent implements InstallGate, AppRecords {
                 }
             }
         }
-        return true;
     }
 
     private InstallOutcome installOrUpdate(InstallRequest request, Mode mode, BundleManifests.Identity identity, Path file,
                                            VerificationResult verification, String appSha256, Instant now) throws IOException {
         String key = identity.symbolicName();
-        Bundle existing = findByName(key).orElse(null);
+        Optional<String> productName = productBundleNamed(key);
+        if (productName.isPresent()) {
+            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, key + " is the name of one of the product's"
+                    + " own bundles; an app may not replace it.", verification, appSha256);
+        }
+        Bundle existing = app(key).orElse(null);
         if (existing != null && !existing.getLocation().startsWith(LOCATION_PREFIX)) {
-            String why = isApp(existing)
+            String why = fromPluginsFolder(existing)
                     ? key + " was installed from the product's plugins folder; replace it there, not by upload."
-                    : key + " is the name of one of the product's own bundles; an app may not replace it.";
+                    : key + " was installed by another path than the plugin manager; it cannot be replaced by upload.";
             return rejected(request, mode, identity, InstallOutcome.INVALID_APP, why, verification, appSha256);
+        }
+        AppRecord previousRecord = find(key).orElse(null);
+        String previousVersion = existing == null ? null : existing.getVersion().toString();
+        if (existing != null && mode == Mode.ENFORCE) {
+            InstallOutcome refused = updateRule(request, mode, identity, existing, previousRecord, verification, appSha256);
+            if (refused != null) {
+                return refused;
+            }
         }
         // Named by a digest of the symbolic name: a name from an upload never becomes a path.
         Path archived = archive.resolve(archiveName(key));
@@ -212,180 +419,410 @@ public final class GateComponent implements InstallGate, AppRecords {
             throw e;
         }
         try {
-            String decision;
-            try {
-                if (existing == null) {
-                    Bundle bundle;
-                    try (InputStream in = Files.newInputStream(staged)) {
-                        bundle = context.installBundle(LOCATION_PREFIX + key, in);
-                    }
-                    try {
-                        bundle.start();
-                    } catch (BundleException | RuntimeException e) {
-                        uninstallQuietly(bundle);
-                        return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The app cannot start in this product ("
-                                + e.getMessage() + "); nothing was installed.", verification, appSha256);
-                    }
-                    decision = "INSTALLED";
-                } else {
-                    // Felix restarts an active bundle inside update(), so a new version that cannot start
-                    // fails there: from the first byte of the update on, any failure restores the earlier version.
-                    try (InputStream in = Files.newInputStream(staged)) {
-                        existing.update(in);
-                        existing.start();
-                    } catch (BundleException | RuntimeException e) {
-                        rollBack(existing, archived);
-                        return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The new version cannot start ("
-                                + e.getMessage() + "); the earlier version was restored and keeps running.", verification, appSha256);
-                    }
-                    decision = "UPDATED";
-                }
-            } catch (BundleException e) {
-                return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The framework refused the app ("
-                        + e.getMessage() + "); nothing was installed.", verification, appSha256);
+            AppRecord record = new AppRecord(key, identity.version(), status(verification), verification == null ? null
+                    : verification.flow(), verification == null ? null : verification.signer(),
+                    verification == null ? null : verification.reason(), appSha256, now, request.user());
+            String decision = existing == null ? "INSTALLED" : "UPDATED";
+            InstallOutcome failed = existing == null
+                    ? installNew(request, mode, identity, staged, verification, appSha256, record)
+                    : update(request, mode, identity, existing, staged, archived, verification, appSha256, record, previousRecord);
+            if (failed != null) {
+                return failed;
             }
-            AppRecord record = verification == null
-                    ? new AppRecord(key, identity.version(), SignatureStatus.UNSIGNED, null, null, null, appSha256, now)
-                    : new AppRecord(key, identity.version(), verification.verified() ? SignatureStatus.VERIFIED : SignatureStatus.UNSIGNED,
-                            verification.flow(), verification.signer(), verification.reason(), appSha256, now);
             try {
-                records.put(record);
+                audit(request, mode, key, identity.version(), appSha256, decision, code(verification), verification,
+                        previousVersion);
             } catch (IOException e) {
-                // Installed but not recorded would be an app the manager cannot account for: undo it.
-                if (existing == null) {
-                    findByName(key).ifPresent(GateComponent::uninstallQuietly);
-                } else {
-                    rollBack(existing, archived);
-                }
-                throw e;
+                // A decision that is not on record must not stand: undo it.
+                LOG.log(Level.ERROR, "Could not write the audit line for " + key + "; undoing the " + decision.toLowerCase()
+                        + ": " + e.getMessage());
+                String undone = existing == null ? uninstallNew(key) : rollBack(existing, archived, previousVersion);
+                home.records().restore(key, previousRecord);
+                return new InstallOutcome(false, InstallOutcome.AUDIT_UNAVAILABLE, "The decision could not be written to"
+                        + " the audit log (" + e.getMessage() + "), so the app was not installed: " + undone
+                        + " Check that the product can write " + home.audit().file() + ".", null, verification, previousVersion);
             }
             Files.move(staged, archived, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return installed(request, mode, identity, verification, appSha256, decision, record);
+            LOG.log(Level.INFO, decision + " " + key + " " + identity.version() + " (" + code(verification) + ", mode " + mode
+                    + ", by " + request.user() + ")");
+            return new InstallOutcome(true, code(verification), message(verification, mode), record, verification,
+                    previousVersion);
         } finally {
             Files.deleteIfExists(staged);
         }
     }
 
-    private static String archiveName(String key) {
-        return HexFormat.of().formatHex(sha256().digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) + ".jar";
+    /** In ENFORCE, an update may neither go back in version nor change signer unless the request says so. */
+    private InstallOutcome updateRule(InstallRequest request, Mode mode, BundleManifests.Identity identity, Bundle existing,
+                                      AppRecord previous, VerificationResult verification, String appSha256) {
+        Version installed = existing.getVersion();
+        Version offered = Version.parseVersion(identity.version());
+        if (offered.compareTo(installed) < 0 && !request.allowDowngrade()) {
+            return rejected(request, mode, identity, InstallOutcome.DOWNGRADE, "Version " + offered + " is older than the"
+                    + " installed " + installed + ". To go back on purpose, upload it again with allowDowngrade=true"
+                    + " (the plugin manager asks you to confirm).", verification, appSha256);
+        }
+        if (previous != null && previous.signer() != null && verification != null && verification.signer() != null
+                && !previous.signer().sha256().equals(verification.signer().sha256()) && !request.allowSignerChange()) {
+            return rejected(request, mode, identity, InstallOutcome.SIGNER_CHANGED, "This version is signed by "
+                    + verification.signer().subject() + ", but the installed version " + installed + " was signed by "
+                    + previous.signer().subject() + ". If the vendor changed its signing certificate, upload it again with"
+                    + " allowSignerChange=true (the plugin manager asks you to confirm).", verification, appSha256);
+        }
+        return null;
     }
 
-    private InstallOutcome installed(InstallRequest request, Mode mode, BundleManifests.Identity identity,
-                                     VerificationResult verification, String appSha256, String decision, AppRecord record) {
+    /** Installs a new app; null on success, else the (audited) refusal, with nothing left installed. */
+    private InstallOutcome installNew(InstallRequest request, Mode mode, BundleManifests.Identity identity, Path staged,
+                                      VerificationResult verification, String appSha256, AppRecord record) throws IOException {
         String key = identity.symbolicName();
-        String code = verification == null ? "NOT_CHECKED" : verification.reason().name();
-        String message = verification == null
-                ? "Installed without a signature check: the mode for this origin is OFF."
-                : verification.verified() ? verification.message()
-                : "Installed although it did not verify, because the mode is WARN: " + verification.message();
-        audit(request, mode, identity.symbolicName(), identity.version(), appSha256, decision, code, verification);
-        LOG.log(Level.INFO, decision + " " + key + " " + identity.version() + " (" + code + ", mode " + mode + ", by " + request.user() + ")");
-        return new InstallOutcome(true, code, message, record, verification);
+        Bundle bundle;
+        try (InputStream in = Files.newInputStream(staged)) {
+            bundle = context.installBundle(LOCATION_PREFIX + key, in);
+        } catch (BundleException | RuntimeException e) {
+            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The framework refused the app ("
+                    + e.getMessage() + "); nothing was installed.", verification, appSha256);
+        }
+        // The framework's reading of the manifest is the one that counts: a jar that two readers read
+        // differently must not be recorded (and listed) under the name the gate read.
+        String mismatch = identityMismatch(bundle, identity);
+        if (mismatch != null) {
+            uninstallQuietly(bundle);
+            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, mismatch, verification, appSha256);
+        }
+        AppRecord previousRecord = find(key).orElse(null);
+        try {
+            // Recorded before it starts, so that strict mode lets it resolve.
+            home.records().put(record);
+        } catch (IOException e) {
+            uninstallQuietly(bundle);
+            throw e;
+        }
+        try {
+            bundle.start();
+        } catch (BundleException | RuntimeException e) {
+            uninstallQuietly(bundle);
+            home.records().restore(key, previousRecord);
+            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The app was verified but cannot start in"
+                    + " this product (" + e.getMessage() + "); nothing was installed.", verification, appSha256);
+        }
+        return null;
     }
 
-    private void rollBack(Bundle bundle, Path archived) {
+    /** Updates an installed app; null on success, else the (audited) refusal with the earlier version running. */
+    private InstallOutcome update(InstallRequest request, Mode mode, BundleManifests.Identity identity, Bundle existing,
+                                  Path staged, Path archived, VerificationResult verification, String appSha256,
+                                  AppRecord record, AppRecord previousRecord) throws IOException {
+        String key = identity.symbolicName();
+        String previousVersion = existing.getVersion().toString();
+        home.records().put(record);
+        try {
+            // Felix restarts an active bundle inside update(), so a new version that cannot start fails
+            // there: from the first byte of the update on, any failure restores the earlier version.
+            try (InputStream in = Files.newInputStream(staged)) {
+                existing.update(in);
+            }
+            String mismatch = identityMismatch(existing, identity);
+            if (mismatch != null) {
+                throw new BundleException(mismatch);
+            }
+            refresh(existing);
+            existing.start();
+        } catch (BundleException | IOException | RuntimeException e) {
+            String restored = rollBack(existing, archived, previousVersion);
+            home.records().restore(key, previousRecord);
+            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The new version " + identity.version()
+                    + " was verified but cannot start in this product (" + e.getMessage() + "). " + restored,
+                    verification, appSha256);
+        }
+        return null;
+    }
+
+    private String identityMismatch(Bundle bundle, BundleManifests.Identity identity) {
+        if (!identity.symbolicName().equals(bundle.getSymbolicName())
+                || !Version.parseVersion(identity.version()).equals(bundle.getVersion())) {
+            return "The app's manifest reads differently to the framework (" + bundle.getSymbolicName() + " "
+                    + bundle.getVersion() + ") than to a plain jar reader (" + identity.symbolicName() + " " + identity.version()
+                    + "): a malformed or crafted jar. Nothing was installed.";
+        }
+        if (productBundleNamed(bundle.getSymbolicName()).isPresent()) {
+            return bundle.getSymbolicName() + " is the name of one of the product's own bundles; an app may not use it.";
+        }
+        return null;
+    }
+
+    private Optional<String> productBundleNamed(String symbolicName) {
+        for (Bundle bundle : context.getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName()) && !isApp(bundle)) {
+                return Optional.of(bundle.getLocation());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static SignatureStatus status(VerificationResult verification) {
+        if (verification == null) {
+            return SignatureStatus.NOT_CHECKED;
+        }
+        if (verification.verified()) {
+            return SignatureStatus.VERIFIED;
+        }
+        return verification.reason() == ReasonCode.MISSING_SIGNATURE ? SignatureStatus.UNSIGNED : SignatureStatus.NOT_VERIFIED;
+    }
+
+    private static String code(VerificationResult verification) {
+        return verification == null ? InstallOutcome.NOT_CHECKED : verification.reason().name();
+    }
+
+    private static String message(VerificationResult verification, Mode mode) {
+        if (verification == null) {
+            return "Installed without a signature check: the mode for this origin is OFF.";
+        }
+        return verification.verified() ? verification.message()
+                : "Installed although it did not verify, because the mode is " + mode + ": " + verification.message();
+    }
+
+    private static String archiveName(String key) {
+        return HexFormat.of().formatHex(sha256().digest(key.getBytes(StandardCharsets.UTF_8))) + ".jar";
+    }
+
+    /** Puts the archived earlier version back; says in words what really happened. */
+    private String rollBack(Bundle bundle, Path archived, String previousVersion) {
         try (InputStream in = Files.newInputStream(archived)) {
             bundle.update(in);
+            refresh(bundle);
             bundle.start();
+            return "The earlier version " + previousVersion + " was restored and keeps running.";
         } catch (IOException | BundleException | RuntimeException e) {
-            LOG.log(Level.ERROR, "Could not restore the earlier version of " + bundle.getSymbolicName(), e);
+            LOG.log(Level.ERROR, "Could not restore the earlier version of " + bundle.getSymbolicName() + ": " + e);
+            return "Restoring the earlier version " + previousVersion + " failed too (" + e.getMessage() + "): the app is now "
+                    + stateName(bundle) + "; install a working version of it.";
         }
     }
 
+    private String uninstallNew(String key) {
+        app(key).ifPresent(GateComponent::uninstallQuietly);
+        return "it was removed again.";
+    }
+
+    private static String stateName(Bundle bundle) {
+        return switch (bundle.getState()) {
+            case Bundle.ACTIVE -> "active";
+            case Bundle.RESOLVED -> "resolved but stopped";
+            case Bundle.UNINSTALLED -> "uninstalled";
+            default -> "installed but not resolved";
+        };
+    }
+
+    /** Rewires what used the old revision, and waits for the framework to finish. */
+    private void refresh(Bundle bundle) {
+        var done = new java.util.concurrent.CountDownLatch(1);
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).refreshBundles(List.of(bundle),
+                event -> done.countDown());
+        try {
+            if (!done.await(REFRESH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                LOG.log(Level.WARNING, "The framework did not finish refreshing " + bundle.getSymbolicName() + " in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- audit ---------------------------------------------------------------------------------
+
     private InstallOutcome rejected(InstallRequest request, Mode mode, BundleManifests.Identity identity, String code,
                                     String message, VerificationResult verification, String appSha256) {
-        audit(request, mode, identity == null ? null : identity.symbolicName(), identity == null ? null : identity.version(),
-                appSha256, "REJECTED", code, verification);
-        LOG.log(Level.WARNING, "Rejected " + request.fileName() + " (" + code + ", mode " + mode + ", by " + request.user() + "): " + message);
-        return new InstallOutcome(false, code, message, null, verification);
+        try {
+            audit(request, mode, identity == null ? null : identity.symbolicName(), identity == null ? null : identity.version(),
+                    appSha256, "REJECTED", code, verification, null);
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "Could not write the audit log " + home.audit().file() + " for a rejection of "
+                    + request.fileName() + " (" + code + "): " + e.getMessage());
+        }
+        LOG.log(Level.WARNING, "Rejected " + request.fileName() + " (" + code + ", mode " + mode + ", by " + request.user()
+                + "): " + message);
+        return new InstallOutcome(false, code, message, null, verification, null);
     }
 
     private void audit(InstallRequest request, Mode mode, String key, String version, String appSha256, String decision,
-                       String reason, VerificationResult verification) {
+                       String reason, VerificationResult verification, String previousVersion) throws IOException {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", Instant.now().toString());
         line.put("user", request.user());
         line.put("file", request.fileName());
         line.put("key", key);
         line.put("version", version);
+        if (previousVersion != null) {
+            line.put("previousVersion", previousVersion);
+        }
         line.put("sha256", appSha256);
         line.put("origin", request.origin().name());
-        line.put("mode", mode.name());
+        line.put("mode", mode == null ? null : mode.name());
         line.put("decision", decision);
         line.put("reason", reason);
         line.put("signer", verification == null || verification.signer() == null ? null
                 : Map.of("subject", verification.signer().subject(), "sha256", verification.signer().sha256()));
-        appendAudit(line);
+        if (request.allowDowngrade() || request.allowSignerChange()) {
+            line.put("allowDowngrade", request.allowDowngrade());
+            line.put("allowSignerChange", request.allowSignerChange());
+        }
+        home.audit(line);
     }
 
-    private void appendAudit(Map<String, Object> line) {
-        try {
-            audit.append(line);
-        } catch (IOException e) {
-            LOG.log(Level.ERROR, "Could not write the audit log " + audit.file() + ": " + line, e);
-        }
-    }
+    // ---- uninstall -----------------------------------------------------------------------------
 
     @Override
-    public boolean uninstall(String key, String user) {
-        Optional<Bundle> found = findByName(key).filter(GateComponent::isApp);
+    public UninstallOutcome uninstall(String key, String user) {
+        Optional<Bundle> found = app(key);
         if (found.isEmpty()) {
-            return false;
+            return new UninstallOutcome(false, UninstallOutcome.NOT_FOUND, "No app with the key " + key + " is installed.", null);
         }
-        synchronized (keyLocks.computeIfAbsent(key, k -> new Object())) {
-            Bundle bundle = found.get();
-            String version = bundle.getVersion().toString();
-            try {
-                bundle.uninstall();
-                records.remove(key);
-                Files.deleteIfExists(archive.resolve(archiveName(key)));
-            } catch (BundleException | IOException e) {
-                throw new IllegalStateException("could not uninstall " + key + ": " + e.getMessage(), e);
+        Bundle bundle = found.get();
+        if (fromPluginsFolder(bundle)) {
+            return new UninstallOutcome(false, UninstallOutcome.FILE_SYSTEM_APP, key + " comes from the product's plugins"
+                    + " folder; remove its file there (" + pluginFile(bundle).map(Path::getFileName).orElse(null)
+                    + ") and it is uninstalled within seconds.", bundle.getVersion().toString());
+        }
+        inFlight.incrementAndGet();
+        try {
+            synchronized (keyLocks.computeIfAbsent(key, k -> new Object())) {
+                String version = bundle.getVersion().toString();
+                AppRecord previous = find(key).orElse(null);
+                try {
+                    bundle.uninstall();
+                } catch (BundleException | RuntimeException e) {
+                    return new UninstallOutcome(false, UninstallOutcome.UNINSTALL_FAILED, "The framework could not uninstall "
+                            + key + " (" + e.getMessage() + "); it is still " + stateName(bundle) + ".", version);
+                }
+                refresh(bundle);
+                try {
+                    home.records().remove(key);
+                    Files.deleteIfExists(archive.resolve(archiveName(key)));
+                } catch (IOException e) {
+                    LOG.log(Level.ERROR, "Uninstalled " + key + " but could not update its record: " + e.getMessage());
+                }
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("time", Instant.now().toString());
+                line.put("user", user);
+                line.put("key", key);
+                line.put("version", version);
+                line.put("decision", "UNINSTALLED");
+                line.put("previousStatus", previous == null ? null : previous.status().name());
+                try {
+                    home.audit(line);
+                } catch (IOException e) {
+                    // The app is gone and cannot be put back unchecked; say so loudly instead.
+                    LOG.log(Level.ERROR, "Uninstalled " + key + " " + version + " by " + user + " but could not write the audit"
+                            + " line: " + e.getMessage());
+                    return new UninstallOutcome(true, InstallOutcome.AUDIT_UNAVAILABLE, key + " " + version + " was uninstalled,"
+                            + " but the audit log could not be written (" + e.getMessage() + ").", version);
+                }
+                LOG.log(Level.INFO, "UNINSTALLED " + key + " " + version + " (by " + user + ")");
+                return new UninstallOutcome(true, UninstallOutcome.UNINSTALLED, key + " " + version + " was uninstalled.", version);
+            }
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    // ---- the plugins folder --------------------------------------------------------------------
+
+    /** Bundles that the plugins folder's installer adds, updates or removes are recorded and audited. */
+    private void pluginsEvent(BundleEvent event) {
+        Bundle bundle = event.getBundle();
+        if (closing || !fromPluginsFolder(bundle)) {
+            return;
+        }
+        switch (event.getType()) {
+            case BundleEvent.INSTALLED -> recordFileSystem(bundle, "INSTALLED");
+            case BundleEvent.UPDATED -> recordFileSystem(bundle, "UPDATED");
+            case BundleEvent.UNINSTALLED -> forgetFileSystem(bundle);
+            default -> { }
+        }
+    }
+
+    private void recordFileSystem(Bundle bundle, String decision) {
+        if (bundle.getSymbolicName() == null || !isApp(bundle)) {
+            return;
+        }
+        Optional<Path> file = pluginFile(bundle);
+        String digest = file.map(GateComponent::digestOrNull).orElse(null);
+        String key = bundle.getSymbolicName();
+        try {
+            home.records().put(new AppRecord(key, bundle.getVersion().toString(), SignatureStatus.FILE_SYSTEM, null, null,
+                    null, digest, Instant.now(), FILE_SYSTEM_USER));
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("time", Instant.now().toString());
+            line.put("user", FILE_SYSTEM_USER);
+            line.put("file", file.map(p -> p.getFileName().toString()).orElse(null));
+            line.put("key", key);
+            line.put("version", bundle.getVersion().toString());
+            line.put("sha256", digest);
+            line.put("origin", "FILE_SYSTEM");
+            line.put("decision", decision);
+            line.put("reason", InstallOutcome.NOT_CHECKED);
+            home.audit(line);
+            LOG.log(Level.INFO, decision + " " + key + " " + bundle.getVersion() + " from the plugins folder (not checked)");
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "Could not record " + key + " from the plugins folder: " + e.getMessage());
+        }
+    }
+
+    private void forgetFileSystem(Bundle bundle) {
+        String key = bundle.getSymbolicName();
+        if (key == null) {
+            return;
+        }
+        try {
+            Optional<AppRecord> record = find(key);
+            if (record.isPresent() && record.get().status() == SignatureStatus.FILE_SYSTEM) {
+                home.records().remove(key);
             }
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("time", Instant.now().toString());
-            line.put("user", user);
+            line.put("user", FILE_SYSTEM_USER);
             line.put("key", key);
-            line.put("version", version);
+            line.put("version", bundle.getVersion().toString());
+            line.put("origin", "FILE_SYSTEM");
             line.put("decision", "UNINSTALLED");
-            appendAudit(line);
-            return true;
+            home.audit(line);
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "Could not record the removal of " + key + " from the plugins folder: " + e.getMessage());
         }
     }
 
-    private Optional<Bundle> findByName(String symbolicName) {
-        for (Bundle bundle : context.getBundles()) {
-            if (symbolicName.equals(bundle.getSymbolicName())) {
-                return Optional.of(bundle);
+    private static String digestOrNull(Path file) {
+        MessageDigest digest = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[256 * 1024];
+            for (int n; (n = in.read(buffer)) != -1; ) {
+                digest.update(buffer, 0, n);
             }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            return null;
         }
-        return Optional.empty();
     }
+
+    // ---- records -------------------------------------------------------------------------------
 
     @Override
     public List<AppRecord> all() {
-        return records.all();
+        return home.records().all();
     }
 
     @Override
     public Optional<AppRecord> find(String key) {
-        return records.find(key);
+        return home.records().find(key);
     }
 
-    @Override
-    public void recordFileSystem(String key, String version, String appSha256) {
-        try {
-            records.put(new AppRecord(key, version, SignatureStatus.FILE_SYSTEM, null, null, null, appSha256, Instant.now()));
-        } catch (IOException e) {
-            throw new IllegalStateException("could not save the record of " + key, e);
-        }
-    }
+    // ---- helpers -------------------------------------------------------------------------------
 
     private static void uninstallQuietly(Bundle bundle) {
         try {
             bundle.uninstall();
         } catch (BundleException | RuntimeException e) {
-            LOG.log(Level.ERROR, "Could not remove the app that failed to start: " + bundle.getSymbolicName(), e);
+            LOG.log(Level.ERROR, "Could not remove the app that failed: " + bundle.getSymbolicName() + ": " + e);
         }
     }
 
@@ -394,7 +831,20 @@ public final class GateComponent implements InstallGate, AppRecords {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
-                LOG.log(Level.ERROR, "Could not delete the spool file " + file, e);
+                LOG.log(Level.ERROR, "Could not delete the spool file " + file + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void deleteTree(Path root, boolean includingRoot) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                if (includingRoot || !path.equals(root)) {
+                    Files.deleteIfExists(path);
+                }
             }
         }
     }

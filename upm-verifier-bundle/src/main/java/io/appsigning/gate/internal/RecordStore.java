@@ -13,8 +13,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +63,15 @@ final class RecordStore {
         }
     }
 
+    /** Puts back what a key held before a change that had to be undone (null: no record). */
+    synchronized void restore(String key, AppRecord previous) throws IOException {
+        if (previous == null) {
+            remove(key);
+        } else {
+            put(previous);
+        }
+    }
+
     synchronized void remove(String key) throws IOException {
         if (records.remove(key) != null) {
             save();
@@ -86,6 +95,8 @@ final class RecordStore {
         records.values().forEach(record -> array.add(toJson(record)));
         Files.createDirectories(file.getParent());
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.write(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(array));
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -102,6 +113,7 @@ final class RecordStore {
         node.put("reason", record.reason() == null ? null : record.reason().name());
         node.put("appSha256", record.appSha256());
         node.put("recordedAt", record.recordedAt().toString());
+        node.put("installedBy", record.installedBy());
         return node;
     }
 
@@ -112,17 +124,11 @@ final class RecordStore {
                 text(node, "flow") == null ? null : Flow.valueOf(text(node, "flow")),
                 signer == null || signer.isNull() ? null : new Signer(signer.get("subject").asText(), signer.get("sha256").asText()),
                 text(node, "reason") == null ? null : ReasonCode.valueOf(text(node, "reason")),
-                text(node, "appSha256"), Instant.parse(node.get("recordedAt").asText()));
+                text(node, "appSha256"), Instant.parse(node.get("recordedAt").asText()), text(node, "installedBy"));
     }
 
     private static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asText();
-    }
-
-    static List<String> keys(List<AppRecord> records) {
-        List<String> keys = new ArrayList<>();
-        records.forEach(record -> keys.add(record.key()));
-        return keys;
     }
 }

@@ -4,102 +4,192 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.appsigning.audit.AuditTrail;
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
+import io.appsigning.gate.AppScope;
 import io.appsigning.gate.InstallGate;
 import io.appsigning.gate.InstallOutcome;
 import io.appsigning.gate.InstallRequest;
 import io.appsigning.gate.Origin;
 import io.appsigning.gate.Policies;
 import io.appsigning.gate.Policy;
+import io.appsigning.gate.PolicyLockedException;
 import io.appsigning.gate.PolicyService;
+import io.appsigning.gate.PolicyView;
 import io.appsigning.gate.SignatureStatus;
+import io.appsigning.gate.UninstallOutcome;
 import io.appsigning.health.CheckResult;
-import io.appsigning.health.HealthJson;
 import io.appsigning.health.HealthReport;
+import io.appsigning.health.Status;
 import io.appsigning.verifier.ReasonCode;
 import io.appsigning.verifier.SignatureFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.servlet.AsyncContext;
+import org.apache.commons.fileupload2.core.FileItemInput;
+import org.apache.commons.fileupload2.javax.JavaxServletRequestContext;
+import javax.servlet.AsyncEvent;
+import javax.servlet.AsyncListener;
+import javax.servlet.ReadListener;
+import javax.servlet.Servlet;
+import javax.servlet.ServletInputStream;
 import javax.servlet.http.Cookie;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
+import org.apache.felix.hc.api.Result;
+import org.apache.felix.hc.api.ResultLog;
+import org.apache.felix.hc.api.execution.HealthCheckExecutionOptions;
+import org.apache.felix.hc.api.execution.HealthCheckExecutionResult;
+import org.apache.felix.hc.api.execution.HealthCheckExecutor;
+import org.apache.felix.hc.api.execution.HealthCheckSelector;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
-/** The plugin manager's REST API (DESIGN.md, "Sample host"); the web UI uses exactly this. */
-final class ApiServlet extends HttpServlet {
+/**
+ * The plugin manager's REST API (DESIGN.md, "Sample host"); the web UI uses exactly this. Its
+ * services are looked up per request, so that a bundle restarting behind it costs one
+ * {@code 503}, never the admin's sessions (which live in {@link AdminAuth}).
+ */
+@Component(service = Servlet.class, property = {
+    "osgi.http.whiteboard.servlet.name=appsigning-api",
+    "osgi.http.whiteboard.servlet.pattern=/api/*",
+    "osgi.http.whiteboard.servlet.asyncSupported=true"})
+public final class ApiServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     static final String SESSION_COOKIE = "APPSIGN_SESSION";
     private static final System.Logger LOG = System.getLogger(ApiServlet.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> CHECK_ORDER = List.of("trust-store-permissions", "certificate-expiry", "signing-status");
+    /** A sign-in body must arrive within this time, or its connection is let go. */
+    static final long LOGIN_BODY_MILLIS = 5_000;
+    /** How many sign-in bodies may be arriving at once; the rest are told to come back. */
+    static final int LOGIN_SLOTS = 32;
+    private static final int MAX_JSON = 64 * 1024;
 
-    private final transient BundleContext context;
-    private final transient AdminAuth auth;
-    private final transient InstallGate gate;
-    private final transient AppRecords records;
-    private final transient PolicyService policies;
-    private final transient Supplier<List<CheckResult>> healthChecks;
-    private final transient Path uploadScratch;
+    @Reference
+    private transient AdminAuth auth;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile InstallGate gate;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile AppRecords records;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile AppScope scope;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile PolicyService policies;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile AuditTrail audit;
+
+    /** Felix Health Checks' executor: on-demand runs with its timeouts, as any other product health check. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile HealthCheckExecutor healthChecks;
+
+    private transient Path uploadScratch;
+    private final transient Semaphore loginSlots = new Semaphore(LOGIN_SLOTS);
 
     private record Caller(String user, AdminAuth.Session session) {}
 
-    ApiServlet(BundleContext context, AdminAuth auth, InstallGate gate, AppRecords records, PolicyService policies,
-               Supplier<List<CheckResult>> healthChecks, Path uploadScratch) {
-        this.context = context;
-        this.auth = auth;
-        this.gate = gate;
-        this.records = records;
-        this.policies = policies;
-        this.healthChecks = healthChecks;
-        this.uploadScratch = uploadScratch;
+    /** A dependency that is away (restarting); answered 503. */
+    private static final class Unavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String what) {
+            super(what);
+        }
+    }
+
+    @Activate
+    void activate(BundleContext context) throws IOException {
+        String home = context.getProperty("appsigning.home");
+        if (home == null || home.isBlank()) {
+            throw new IllegalStateException("The framework property appsigning.home is not set: the product must name its home.");
+        }
+        uploadScratch = Path.of(home).resolve("data").resolve("upload-scratch");
+        Files.createDirectories(uploadScratch);
+        Files.setPosixFilePermissions(uploadScratch, PosixFilePermissions.fromString("rwx------"));
+        try (var leftovers = Files.list(uploadScratch)) {
+            for (Path leftover : leftovers.toList()) {
+                Files.deleteIfExists(leftover);
+            }
+        }
     }
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         response.setHeader("Cache-Control", "no-store");
-        response.setHeader("X-Content-Type-Options", "nosniff");
         String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
         String method = request.getMethod();
         try {
+            boolean changesState = !method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS");
+            // A browser on another site may ride on whatever credentials it holds: refuse before looking at them.
+            if (changesState && Origins.crossSite(request)) {
+                error(response, 403, "CROSS_SITE", "State-changing requests must come from the plugin manager's own pages.");
+                return;
+            }
             if (path.equals("/login") && method.equals("POST")) {
                 login(request, response);
                 return;
             }
-            Optional<Caller> caller = authenticate(request);
+            Optional<Caller> caller = authenticate(request, response);
+            if (response.getStatus() == 429) {
+                return; // locked out: answered already
+            }
             if (caller.isEmpty()) {
-                if (request.getHeader("X-Requested-With") == null) {
-                    response.setHeader("WWW-Authenticate", "Basic realm=\"App signing plugin manager\", charset=\"UTF-8\"");
+                if (path.equals("/health") && method.equals("GET")) {
+                    bareHealth(response);
+                    return;
                 }
+                // Never a WWW-Authenticate challenge: a browser would cache Basic credentials that any site could then use.
                 error(response, 401, "UNAUTHORIZED", "Sign in as the administrator (HTTP Basic or the sign-in page).");
                 return;
             }
-            boolean changesState = !method.equals("GET") && !method.equals("HEAD");
             if (changesState && caller.get().session() != null
                     && !caller.get().session().csrfToken().equals(request.getHeader("X-CSRF-Token"))) {
                 error(response, 403, "CSRF", "The request lacks the page's CSRF token; reload the page and try again.");
                 return;
             }
             route(method, path, caller.get(), request, response);
+        } catch (Unavailable e) {
+            error(response, 503, "UNAVAILABLE", "The " + e.getMessage() + " is restarting; try again in a few seconds.");
+        } catch (IOException e) {
+            // The client went away or sent a broken body: one short line, no stack trace.
+            LOG.log(Level.INFO, "Dropped " + method + " /api" + Origins.printable(path) + " from " + request.getRemoteAddr()
+                    + ": " + Origins.printable(String.valueOf(e.getMessage())));
+            if (!response.isCommitted()) {
+                error(response, 400, "BAD_REQUEST", "The request could not be read.");
+            }
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "Internal error on " + method + " " + path, e);
+            LOG.log(Level.ERROR, "Internal error on " + method + " /api" + Origins.printable(path), e);
             if (!response.isCommitted()) {
                 error(response, 500, "INTERNAL", "An internal error occurred; the product log has the details.");
             }
@@ -113,32 +203,43 @@ final class ApiServlet extends HttpServlet {
             case "POST /logout" -> logout(caller, response);
             case "GET /apps" -> listApps(response);
             case "POST /apps" -> upload(caller, request, response);
-            case "DELETE /apps/{key}" -> uninstall(caller, URLDecoder.decode(path.substring(6), StandardCharsets.UTF_8), response);
+            case "DELETE /apps/{key}" -> uninstall(caller, path.substring("/apps/".length()), response);
             case "GET /health" -> health(response);
-            case "GET /settings" -> json(response, 200, settings(policies.current()));
-            case "PUT /settings" -> updateSettings(request, response);
-            default -> error(response, 404, "NOT_FOUND", "No such API: " + method + " /api" + path);
+            case "GET /settings" -> json(response, 200, settings(need(policies, "signing policy").view()));
+            case "PUT /settings" -> updateSettings(caller, request, response);
+            default -> error(response, 404, "NOT_FOUND", "No such API: " + method + " /api" + Origins.printable(path));
         }
     }
 
-    private Optional<Caller> authenticate(HttpServletRequest request) {
+    private static <T> T need(T service, String what) {
+        if (service == null) {
+            throw new Unavailable(what);
+        }
+        return service;
+    }
+
+    /** The caller, or empty; answers 429 itself (and commits) while the account is locked. */
+    private Optional<Caller> authenticate(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String header = request.getHeader("Authorization");
         if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            String decoded;
-            try {
-                decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                return Optional.empty();
-            }
-            int colon = decoded.indexOf(':');
-            if (colon < 0) {
-                return Optional.empty();
-            }
-            String user = decoded.substring(0, colon);
-            return auth.check(request.getRemoteAddr(), user, decoded.substring(colon + 1))
-                    ? Optional.of(new Caller(user, null)) : Optional.empty();
+            Optional<String[]> credentials = AdminAuth.basic(header);
+            AdminAuth.Attempt attempt = auth.signIn(credentials.get()[0], credentials.get()[1], request.getRemoteAddr());
+            return switch (attempt.verdict()) {
+                case OK -> Optional.of(new Caller(credentials.get()[0], null));
+                case LOCKED -> {
+                    locked(response, attempt);
+                    yield Optional.empty();
+                }
+                case WRONG -> Optional.empty();
+            };
         }
         return auth.session(cookie(request)).map(session -> new Caller(session.user(), session));
+    }
+
+    private static void locked(HttpServletResponse response, AdminAuth.Attempt attempt) throws IOException {
+        response.setHeader("Retry-After", Long.toString(attempt.retryAfterSeconds()));
+        error(response, 429, "TOO_MANY_ATTEMPTS", "Too many failed sign-ins: the admin account is locked for "
+                + attempt.retryAfterSeconds() + " more seconds.");
     }
 
     private static String cookie(HttpServletRequest request) {
@@ -152,23 +253,131 @@ final class ApiServlet extends HttpServlet {
         return null;
     }
 
+    /**
+     * The sign-in page's request. Its body is read without holding a server thread, and must
+     * arrive within {@value #LOGIN_BODY_MILLIS} ms: a client that drips it only holds a connection.
+     */
     private void login(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        JsonNode body = readJson(request, response);
+        String type = request.getContentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            error(response, 415, "UNSUPPORTED_MEDIA_TYPE", "Sign in with a JSON body {\"user\", \"password\"}.");
+            return;
+        }
+        if (request.getContentLengthLong() > MAX_JSON) {
+            error(response, 413, "TOO_LARGE", "The request body is too large.");
+            return;
+        }
+        if (!loginSlots.tryAcquire()) {
+            response.setHeader("Retry-After", "1");
+            error(response, 503, "BUSY", "Too many sign-ins are in progress; try again in a moment.");
+            return;
+        }
+        AtomicBoolean done = new AtomicBoolean();
+        AsyncContext async = request.startAsync();
+        async.setTimeout(LOGIN_BODY_MILLIS);
+        Runnable release = () -> {
+            if (done.compareAndSet(false, true)) {
+                loginSlots.release();
+            }
+        };
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onTimeout(AsyncEvent event) throws IOException {
+                if (done.get()) {
+                    return;
+                }
+                release.run();
+                LOG.log(Level.INFO, "Dropped a sign-in from " + request.getRemoteAddr() + ": its body did not arrive within "
+                        + LOGIN_BODY_MILLIS + " ms");
+                HttpServletResponse timedOut = (HttpServletResponse) event.getAsyncContext().getResponse();
+                error(timedOut, 408, "REQUEST_TIMEOUT", "The sign-in request did not arrive in time.");
+                event.getAsyncContext().complete();
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                release.run();
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {
+                release.run();
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // Nothing to do.
+            }
+        });
+        ServletInputStream in = request.getInputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        in.setReadListener(new ReadListener() {
+            private final byte[] chunk = new byte[4096];
+
+            @Override
+            public void onDataAvailable() throws IOException {
+                while (in.isReady() && !in.isFinished()) {
+                    int n = in.read(chunk);
+                    if (n < 0) {
+                        return;
+                    }
+                    body.write(chunk, 0, n);
+                    if (body.size() > MAX_JSON) {
+                        finishLogin(async, release, () -> error(response, 413, "TOO_LARGE", "The request body is too large."));
+                        return;
+                    }
+                }
+            }
+
+            @Override
+            public void onAllDataRead() {
+                finishLogin(async, release, () -> signIn(request, response, body.toByteArray()));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                LOG.log(Level.INFO, "Dropped a sign-in from " + request.getRemoteAddr() + ": "
+                        + Origins.printable(String.valueOf(t.getMessage())));
+                finishLogin(async, release, () -> error(response, 400, "BAD_REQUEST", "The request could not be read."));
+            }
+        });
+    }
+
+    private interface Answer {
+        void write() throws IOException;
+    }
+
+    private static void finishLogin(AsyncContext async, Runnable release, Answer answer) {
+        try {
+            answer.write();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.INFO, "Could not answer a sign-in: " + Origins.printable(String.valueOf(e.getMessage())));
+        } finally {
+            release.run();
+            try {
+                async.complete();
+            } catch (IllegalStateException e) {
+                // Already completed by a timeout.
+            }
+        }
+    }
+
+    private void signIn(HttpServletRequest request, HttpServletResponse response, byte[] bytes) throws IOException {
+        JsonNode body = parseJson(bytes, response);
         if (body == null) {
             return;
         }
-        String client = request.getRemoteAddr();
-        if (auth.lockedOut(client)) {
-            error(response, 429, "TOO_MANY_ATTEMPTS", "Too many failed sign-ins; wait a minute and try again.");
-            return;
+        String user = body.path("user").asText(null);
+        AdminAuth.Attempt attempt = auth.signIn(user, body.path("password").asText(null), request.getRemoteAddr());
+        switch (attempt.verdict()) {
+            case LOCKED -> locked(response, attempt);
+            case WRONG -> error(response, 401, "UNAUTHORIZED", "Wrong user or password.");
+            case OK -> {
+                AdminAuth.Session session = auth.login(user);
+                response.addHeader("Set-Cookie", SESSION_COOKIE + "=" + session.id() + "; Path=/; HttpOnly; SameSite=Strict");
+                json(response, 200, JSON.createObjectNode().put("user", session.user()).put("csrfToken", session.csrfToken()));
+            }
         }
-        if (!auth.check(client, body.path("user").asText(null), body.path("password").asText(null))) {
-            error(response, 401, "UNAUTHORIZED", "Wrong user or password.");
-            return;
-        }
-        AdminAuth.Session session = auth.login(body.path("user").asText());
-        response.addHeader("Set-Cookie", SESSION_COOKIE + "=" + session.id() + "; Path=/; HttpOnly; SameSite=Strict");
-        json(response, 200, JSON.createObjectNode().put("user", session.user()).put("csrfToken", session.csrfToken()));
     }
 
     private void session(Caller caller, HttpServletResponse response) throws IOException {
@@ -186,80 +395,96 @@ final class ApiServlet extends HttpServlet {
     }
 
     private void listApps(HttpServletResponse response) throws IOException {
+        AppScope apps = need(scope, "install gate");
+        Policy policy = need(policies, "signing policy").current();
+        AppRecords known = need(records, "install gate");
         ObjectNode root = JSON.createObjectNode();
-        ArrayNode apps = root.putArray("apps");
-        List<Bundle> bundles = new ArrayList<>();
-        for (Bundle bundle : context.getBundles()) {
-            if (isApp(bundle)) {
-                bundles.add(bundle);
-            }
+        ArrayNode list = root.putArray("apps");
+        for (Bundle bundle : apps.apps()) {
+            list.add(app(bundle, known.find(bundle.getSymbolicName()), policy));
         }
-        bundles.sort(Comparator.comparing(Bundle::getSymbolicName));
-        bundles.forEach(bundle -> apps.add(app(bundle)));
         json(response, 200, root);
     }
 
-    static boolean isApp(Bundle bundle) {
-        return bundle.getBundleId() != 0 && !bundle.getLocation().startsWith("product:") && bundle.getSymbolicName() != null;
-    }
-
-    private ObjectNode app(Bundle bundle) {
+    static ObjectNode app(Bundle bundle, Optional<AppRecord> record, Policy policy) {
         ObjectNode node = JSON.createObjectNode();
         node.put("key", bundle.getSymbolicName());
         node.put("version", bundle.getVersion().toString());
+        String name = bundle.getHeaders("").get("Bundle-Name");
+        node.put("name", name == null || name.isBlank() ? bundle.getSymbolicName() : name);
+        node.put("vendor", bundle.getHeaders("").get("Bundle-Vendor"));
         node.put("state", switch (bundle.getState()) {
             case Bundle.ACTIVE, Bundle.STARTING -> "ACTIVE";
             case Bundle.RESOLVED, Bundle.STOPPING -> "RESOLVED";
             default -> "INSTALLED";
         });
-        Optional<AppRecord> record = records.find(bundle.getSymbolicName());
+        node.put("sha256", record.map(AppRecord::appSha256).orElse(null));
+        node.put("installedAt", record.map(r -> r.recordedAt().toString()).orElse(null));
+        node.put("installedBy", record.map(AppRecord::installedBy).orElse(null));
+        SignatureStatus status = record.map(AppRecord::status).orElse(policy.strict() && bundle.getState() == Bundle.INSTALLED
+                ? SignatureStatus.BLOCKED : SignatureStatus.NOT_CHECKED);
         ObjectNode signature = node.putObject("signature");
-        signature.put("status", record.map(r -> r.status().name()).orElse(SignatureStatus.INSTALLED_BEFORE_SIGNING.name()));
+        signature.put("status", status.name());
+        signature.put("label", status.label());
+        signature.put("advice", status.advice());
         signature.put("flow", record.map(AppRecord::flow).map(Enum::name).orElse(null));
         if (record.isPresent() && record.get().signer() != null) {
             signature.putObject("signer").put("subject", record.get().signer().subject()).put("sha256", record.get().signer().sha256());
         } else {
             signature.putNull("signer");
         }
-        if (record.isPresent() && record.get().status() == SignatureStatus.UNSIGNED) {
-            signature.put("reason", record.get().reason() == null ? null : record.get().reason().name());
-        }
+        signature.put("reason", record.map(AppRecord::reason).map(Enum::name).orElse(null));
         return node;
     }
 
     private void upload(Caller caller, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        MultipartReader reader;
-        try {
-            reader = new MultipartReader(request.getInputStream(), request.getContentType());
-        } catch (IOException e) {
+        InstallGate installGate = need(gate, "install gate");
+        JavaxServletRequestContext form = new JavaxServletRequestContext(request);
+        if (!UploadForm.isMultipart(form)) {
             error(response, 400, "BAD_REQUEST", "Send the app as multipart/form-data: a part 'app' and, optionally, a part 'signature'.");
             return;
         }
         byte[] signature = null;
+        Map<String, Boolean> flags = new HashMap<>();
         Path scratch = null;
         String fileName = null;
         try {
-            for (MultipartReader.Part part = reader.next(); part != null; part = reader.next()) {
-                if ("signature".equals(part.name())) {
-                    signature = part.body().readNBytes(SignatureFiles.MAX_BYTES + 1);
-                    if (signature.length == 0 && part.fileName() != null && part.fileName().isEmpty()) {
+            UploadForm.Parts parts = UploadForm.parts(form);
+            while (parts.hasNext()) {
+                FileItemInput part = parts.next();
+                String name = part.getFieldName();
+                if ("signature".equals(name)) {
+                    try (InputStream body = part.getInputStream()) {
+                        signature = body.readNBytes(SignatureFiles.MAX_BYTES + 1);
+                    }
+                    if (signature.length == 0 && part.getName() != null && part.getName().isEmpty()) {
                         signature = null; // a file input left empty by a browser
                     }
-                } else if ("app".equals(part.name()) && fileName == null) {
-                    fileName = part.fileName() == null ? "app" : part.fileName();
+                } else if ("allowDowngrade".equals(name) || "allowSignerChange".equals(name)) {
+                    try (InputStream body = part.getInputStream()) {
+                        flags.put(name, "true".equalsIgnoreCase(new String(body.readNBytes(16), StandardCharsets.US_ASCII).strip()));
+                    }
+                } else if ("app".equals(name) && fileName == null) {
+                    fileName = part.getName() == null ? "app" : part.getName();
                     if (signature != null) {
                         // The signature came first (the UI's order): stream the app straight into the gate.
-                        finish(caller, response, gate.install(new InstallRequest(part.body(), fileName, signature, Origin.UPLOAD, caller.user())));
+                        try (InputStream body = part.getInputStream()) {
+                            finish(response, installGate.install(request(body, fileName, signature, caller, flags)));
+                        }
                         return;
                     }
                     // The app came before its signature: keep it aside until the signature has been read.
                     scratch = Files.createTempFile(uploadScratch, "app-", ".part");
-                    Files.copy(part.body(), scratch, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    try (InputStream body = part.getInputStream()) {
+                        Files.copy(body, scratch, StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
             }
         } catch (IOException e) {
-            error(response, 400, "BAD_REQUEST", "The upload could not be read (" + e.getMessage() + "); nothing was installed.");
             deleteQuietly(scratch);
+            LOG.log(Level.INFO, "Dropped an upload from " + request.getRemoteAddr() + ": " + Origins.printable(String.valueOf(e.getMessage())));
+            auditStall(caller, fileName);
+            error(response, 400, InstallOutcome.UPLOAD_STALLED, "The upload could not be read to its end; nothing was installed.");
             return;
         }
         try {
@@ -268,31 +493,58 @@ final class ApiServlet extends HttpServlet {
                 return;
             }
             try (InputStream in = Files.newInputStream(scratch)) {
-                finish(caller, response, gate.install(new InstallRequest(in, fileName, signature, Origin.UPLOAD, caller.user())));
+                finish(response, installGate.install(request(in, fileName, signature, caller, flags)));
             }
         } finally {
             deleteQuietly(scratch);
         }
     }
 
-    private void finish(Caller caller, HttpServletResponse response, InstallOutcome outcome) throws IOException {
+    /** An upload that broke off before it reached the gate is a decision too. */
+    private void auditStall(Caller caller, String fileName) {
+        AuditTrail trail = audit;
+        if (trail == null) {
+            return;
+        }
+        Map<String, Object> line = new java.util.LinkedHashMap<>();
+        line.put("time", Instant.now().toString());
+        line.put("user", caller.user());
+        line.put("file", fileName == null ? null : Origins.printable(fileName));
+        line.put("origin", Origin.UPLOAD.name());
+        line.put("decision", "REJECTED");
+        line.put("reason", InstallOutcome.UPLOAD_STALLED);
+        try {
+            trail.append(line);
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "Could not audit a stalled upload: " + e.getMessage());
+        }
+    }
+
+    private static InstallRequest request(InputStream app, String fileName, byte[] signature, Caller caller,
+                                          Map<String, Boolean> flags) {
+        return new InstallRequest(app, fileName, signature, Origin.UPLOAD, caller.user(),
+                flags.getOrDefault("allowDowngrade", false), flags.getOrDefault("allowSignerChange", false));
+    }
+
+    private void finish(HttpServletResponse response, InstallOutcome outcome) throws IOException {
         if (outcome.installed()) {
-            Bundle installed = null;
-            for (Bundle bundle : context.getBundles()) {
-                if (outcome.record().key().equals(bundle.getSymbolicName())) {
-                    installed = bundle;
-                }
-            }
-            ObjectNode body = installed != null ? app(installed) : JSON.createObjectNode().put("key", outcome.record().key());
+            AppScope apps = need(scope, "install gate");
+            Optional<Bundle> installed = apps.app(outcome.record().key());
+            ObjectNode body = installed.isPresent()
+                    ? app(installed.get(), Optional.of(outcome.record()), need(policies, "signing policy").current())
+                    : JSON.createObjectNode().put("key", outcome.record().key());
             body.put("code", outcome.code());
             body.put("message", outcome.message());
+            body.put("previousVersion", outcome.previousVersion());
             json(response, 201, body);
             return;
         }
         int status = switch (outcome.code()) {
-            case InstallOutcome.INVALID_APP -> 400;
+            case InstallOutcome.INVALID_APP, InstallOutcome.UPLOAD_STALLED -> 400;
             case InstallOutcome.UPLOAD_DISABLED -> 403;
+            case InstallOutcome.DOWNGRADE, InstallOutcome.SIGNER_CHANGED -> 409;
             case InstallOutcome.APP_TOO_LARGE -> 413;
+            case InstallOutcome.AUDIT_UNAVAILABLE, InstallOutcome.GATE_UNAVAILABLE -> 503;
             case InstallOutcome.INSTALL_FAILED -> 500;
             default -> isReasonCode(outcome.code()) ? 422 : 400;
         };
@@ -308,39 +560,93 @@ final class ApiServlet extends HttpServlet {
         return false;
     }
 
+    /** The key arrives decoded once by the server; it is never decoded again. */
     private void uninstall(Caller caller, String key, HttpServletResponse response) throws IOException {
-        if (gate.uninstall(key, caller.user())) {
-            response.setStatus(204);
-        } else {
-            error(response, 404, "NOT_FOUND", "No app with the key " + key + " is installed.");
+        if (!key.matches("[A-Za-z0-9_.\\-]{1,200}")) {
+            error(response, 404, "NOT_FOUND", "No app with that key is installed.");
+            return;
+        }
+        UninstallOutcome outcome = need(gate, "install gate").uninstall(key, caller.user());
+        switch (outcome.code()) {
+            case UninstallOutcome.UNINSTALLED -> response.setStatus(204);
+            case UninstallOutcome.NOT_FOUND -> error(response, 404, outcome.code(), outcome.message());
+            case UninstallOutcome.FILE_SYSTEM_APP -> error(response, 409, outcome.code(), outcome.message());
+            case InstallOutcome.AUDIT_UNAVAILABLE -> error(response, 503, outcome.code(), outcome.message());
+            default -> error(response, 500, outcome.code(), outcome.message());
         }
     }
 
-    private void health(HttpServletResponse response) throws IOException {
-        List<CheckResult> results = new ArrayList<>(healthChecks.get());
+    private List<CheckResult> runHealthChecks() {
+        HealthCheckExecutor executor = need(healthChecks, "health check executor");
+        List<CheckResult> results = new ArrayList<>();
+        for (HealthCheckExecutionResult execution : executor.execute(HealthCheckSelector.tags("appsigning"),
+                new HealthCheckExecutionOptions().setForceInstantExecution(true))) {
+            Result result = execution.getHealthCheckResult();
+            Status status = switch (result.getStatus()) {
+                case OK -> Status.OK;
+                case WARN -> Status.WARN;
+                default -> Status.CRITICAL; // CRITICAL, and a check that failed or timed out
+            };
+            List<String> messages = new ArrayList<>();
+            for (ResultLog.Entry entry : result) {
+                messages.add(entry.getMessage());
+            }
+            results.add(new CheckResult(execution.getHealthCheckMetadata().getName(), status, messages));
+        }
         results.sort(Comparator.comparingInt(r -> CHECK_ORDER.indexOf(r.name()) < 0 ? 99 : CHECK_ORDER.indexOf(r.name())));
-        response.setStatus(200);
-        response.setContentType("application/json");
-        response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(HealthJson.toJson(new HealthReport(results)));
+        return results;
     }
 
-    static ObjectNode settings(Policy policy) {
+    /** For monitoring without credentials: the worst status only. */
+    private void bareHealth(HttpServletResponse response) throws IOException {
+        HealthReport report = new HealthReport(runHealthChecks());
+        json(response, report.status() == Status.CRITICAL ? 503 : 200, JSON.createObjectNode().put("status", report.status().name()));
+    }
+
+    private void health(HttpServletResponse response) throws IOException {
+        HealthReport report = new HealthReport(runHealthChecks());
+        ObjectNode root = JSON.createObjectNode();
+        root.put("status", report.status().name());
+        ArrayNode checks = root.putArray("checks");
+        for (CheckResult check : report.checks()) {
+            ObjectNode node = checks.addObject().put("name", check.name()).put("status", check.status().name());
+            ArrayNode messages = node.putArray("messages");
+            check.messages().forEach(messages::add);
+        }
+        AuditTrail trail = audit;
+        if (trail != null) {
+            root.putObject("audit").put("head", trail.head()).put("lines", trail.lines()).put("log", trail.location());
+        }
+        json(response, report.status() == Status.CRITICAL ? 503 : 200, root);
+    }
+
+    static ObjectNode settings(PolicyView view) {
+        Policy policy = view.policy();
         ObjectNode node = JSON.createObjectNode();
         Policies.format(policy).forEach((key, value) -> {
             if (value == null) {
                 node.putNull(key);
-            } else if (key.equals(Policies.UPLOAD_ENABLED) || key.equals(Policies.LOOSE_CHECK)) {
+            } else if (key.equals(Policies.UPLOAD_ENABLED) || Policies.OPERATOR_ONLY.contains(key)) {
                 node.put(key, Boolean.parseBoolean(value));
             } else {
                 node.put(key, value);
             }
         });
+        ObjectNode sources = node.putObject("sources");
+        view.sources().forEach(sources::put);
+        Instant now = Instant.now();
+        ObjectNode effective = node.putObject("effective");
+        effective.put("upload", policy.effectiveMode(Origin.UPLOAD, now).name());
+        effective.put("marketplace", policy.effectiveMode(Origin.MARKETPLACE, now).name());
+        effective.put("uploadsAccepted", policy.uploadsAccepted(now));
+        node.put("operatorFile", view.operatorFile());
         return node;
     }
 
-    private void updateSettings(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        JsonNode body = readJson(request, response);
+    private void updateSettings(Caller caller, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        PolicyService service = need(policies, "signing policy");
+        byte[] bytes = request.getInputStream().readNBytes(MAX_JSON + 1);
+        JsonNode body = parseJson(bytes, response);
         if (body == null) {
             return;
         }
@@ -353,21 +659,28 @@ final class ApiServlet extends HttpServlet {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode value = field.getValue();
             if (!value.isNull() && !value.isTextual() && !value.isBoolean()) {
-                error(response, 400, "INVALID_SETTING", field.getKey() + " must be a string, a boolean or null.");
+                error(response, 400, "INVALID_SETTING", Origins.printable(field.getKey()) + " must be a string, a boolean or null.");
                 return;
             }
             changes.put(field.getKey(), value.isNull() ? "" : value.asText());
         }
         try {
-            json(response, 200, settings(policies.update(changes)));
+            service.update(changes, caller.user());
+            json(response, 200, settings(service.view()));
+        } catch (PolicyLockedException e) {
+            ObjectNode error = JSON.createObjectNode();
+            ObjectNode inner = error.putObject("error").put("code", "POLICY_LOCKED").put("message", e.getMessage())
+                    .put("file", e.operatorFile());
+            ArrayNode keys = inner.putArray("keys");
+            e.keys().forEach(keys::add);
+            json(response, 403, error);
         } catch (IllegalArgumentException e) {
             error(response, 400, "INVALID_SETTING", e.getMessage());
         }
     }
 
-    private JsonNode readJson(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        byte[] body = request.getInputStream().readNBytes(64 * 1024 + 1);
-        if (body.length > 64 * 1024) {
+    private static JsonNode parseJson(byte[] body, HttpServletResponse response) throws IOException {
+        if (body.length > MAX_JSON) {
             error(response, 413, "TOO_LARGE", "The request body is too large.");
             return null;
         }
@@ -402,7 +715,7 @@ final class ApiServlet extends HttpServlet {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
-                LOG.log(Level.ERROR, "Could not delete " + file, e);
+                LOG.log(Level.ERROR, "Could not delete " + file + ": " + e.getMessage());
             }
         }
     }

@@ -4,13 +4,24 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
 import java.util.Map;
+import javax.servlet.Servlet;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
 
-/** The web UI: a few static files from this bundle, served with a strict content security policy. */
-final class UiServlet extends HttpServlet {
+/**
+ * The web UI: a few static files from this bundle. A servlet rather than a whiteboard resource so
+ * that "/" serves the page and any other path is a JSON 404, not a directory listing; the
+ * security headers come from {@link SecurityHeadersFilter}.
+ */
+@Component(service = Servlet.class, property = {
+    "osgi.http.whiteboard.servlet.name=appsigning-ui",
+    "osgi.http.whiteboard.servlet.pattern=/"})
+public final class UiServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final Map<String, String> FILES = Map.of(
@@ -25,26 +36,22 @@ final class UiServlet extends HttpServlet {
             "css", "text/css; charset=UTF-8",
             "svg", "image/svg+xml");
 
-    private final transient Bundle bundle;
+    private transient Bundle bundle;
 
-    UiServlet(Bundle bundle) {
-        this.bundle = bundle;
+    @Activate
+    void activate(BundleContext context) {
+        bundle = context.getBundle();
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        String path = request.getRequestURI();
-        String file = FILES.get(path);
+        String file = FILES.get(request.getRequestURI());
         URL resource = file == null ? null : bundle.getEntry("ui/" + file);
         if (resource == null) {
-            response.sendError(404);
+            ApiServlet.error(response, 404, "NOT_FOUND", "No such page.");
             return;
         }
         response.setContentType(TYPES.get(file.substring(file.lastIndexOf('.') + 1)));
-        response.setHeader("Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
-        response.setHeader("X-Content-Type-Options", "nosniff");
-        response.setHeader("Referrer-Policy", "no-referrer");
         response.setHeader("Cache-Control", "no-cache");
         try (InputStream in = resource.openStream()) {
             in.transferTo(response.getOutputStream());

@@ -1,0 +1,133 @@
+package io.appsigning.gate.internal;
+
+import io.appsigning.audit.AuditLog;
+import io.appsigning.audit.AuditTrail;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The product home's state that must have exactly one writer: the app records and the audit log.
+ * Its own component, so that the gate and the policy can come and go (configuration changes,
+ * reference churn) without a second writer ever opening the same files with a stale view; a
+ * {@link FileLock} on {@code data/.lock} keeps a second process (or a second framework) off the
+ * same home.
+ */
+@Component(service = {HomeStore.class, AuditTrail.class})
+public final class HomeStore implements AuditTrail {
+
+    /** The framework property that names the product home; the host sets it, nothing here guesses it. */
+    public static final String HOME_PROPERTY = "appsigning.home";
+    private static final System.Logger LOG = System.getLogger(HomeStore.class.getName());
+
+    private Path home;
+    private Path data;
+    private FileChannel lockChannel;
+    private FileLock lock;
+    private RecordStore records;
+    private AuditLog audit;
+
+    @Activate
+    void activate(BundleContext context) throws IOException {
+        String configured = context.getProperty(HOME_PROPERTY);
+        if (configured == null || configured.isBlank()) {
+            throw new IllegalStateException("The framework property " + HOME_PROPERTY + " is not set: the product must"
+                    + " name its home folder; app signing keeps its records and audit log under it.");
+        }
+        open(Path.of(configured).toAbsolutePath().normalize());
+    }
+
+    /** Opens the home's state; also the way plain-Java tests build one. */
+    void open(Path homeFolder) throws IOException {
+        home = homeFolder;
+        data = privateFolder(home.resolve("data"));
+        Path auditFolder = privateFolder(home.resolve("audit"));
+        lockChannel = FileChannel.open(data.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IllegalStateException("Another product process (or framework) already uses the home " + home
+                    + "; two writers would corrupt its app records and fork its audit log. Stop the other one first.");
+        }
+        records = new RecordStore(data.resolve("app-records.json"));
+        audit = AuditLog.open(auditFolder.resolve("audit.log"));
+        LOG.log(Level.INFO, "Audit log " + audit.file() + ": " + audit.lines() + " lines, head " + audit.head()
+                + " (check it with: appsign audit-verify --log " + audit.file() + " --head " + audit.head() + ")");
+    }
+
+    static Path privateFolder(Path folder) throws IOException {
+        Files.createDirectories(folder);
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+        return folder;
+    }
+
+    @Deactivate
+    void close() {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "Could not release the lock on " + data + ": " + e.getMessage());
+        }
+    }
+
+    Path home() {
+        return home;
+    }
+
+    Path data() {
+        return data;
+    }
+
+    RecordStore records() {
+        return records;
+    }
+
+    AuditLog audit() {
+        return audit;
+    }
+
+    /** Appends one audit line; the caller decides what a failure means. */
+    void audit(Map<String, ?> line) throws IOException {
+        audit.append(line);
+    }
+
+    @Override
+    public void append(Map<String, ?> line) throws IOException {
+        audit.append(line);
+    }
+
+    @Override
+    public String head() {
+        return audit.head();
+    }
+
+    @Override
+    public long lines() {
+        return audit.lines();
+    }
+
+    @Override
+    public String location() {
+        return audit.file().toString();
+    }
+}
