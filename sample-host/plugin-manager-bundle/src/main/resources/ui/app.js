@@ -33,8 +33,9 @@ const MORE_REASONS = {
   GATE_UNAVAILABLE: ['Try again', 'The install gate is restarting.', 'Upload it again in a few seconds.'],
   CROSS_SITE: ['Refused', 'The request did not come from this page.', 'Reload the page and try again.'],
 };
+MORE_REASONS.FILES_SWAPPED = ['Files swapped?', 'The app and its signature file seem to be in each other\'s place.', 'Choose the .jar or .obr as the app and its .sig as the signature.'];
 Object.assign(REASONS, MORE_REASONS);
-const TITLES = { apps: 'Apps', upload: 'Upload app', settings: 'Settings', health: 'Health' };
+const TITLES = { apps: 'Apps', upload: 'Upload app', certificates: 'Trusted certificates', settings: 'Settings', health: 'Health' };
 
 let csrf = null;
 const $ = (id) => document.getElementById(id);
@@ -81,7 +82,9 @@ async function route() {
   document.querySelectorAll('.nav').forEach((a) => a.classList.toggle('active', a.dataset.view === name));
   $('title').textContent = TITLES[name];
   await refreshModePill();
+  await refreshTrustBanner();
   if (name === 'apps') await loadApps();
+  if (name === 'certificates') await loadCertificates();
   if (name === 'settings') await loadSettings();
   if (name === 'health') await loadHealth();
 }
@@ -92,6 +95,48 @@ async function refreshModePill() {
   const effective = body.effective.upload;
   pill.className = 'pill ' + effective;
   pill.textContent = 'Uploads: ' + effective + (effective === 'WARN' && body.enforceAfter ? ' · enforcing from ' + body.enforceAfter.slice(0, 10) : '');
+  // The upload form is disabled, with the reason, while this product takes no uploads.
+  const off = !body.effective.uploadsAccepted;
+  for (const id of ['upload-app', 'upload-sig', 'upload-submit']) $(id).disabled = off;
+  $('upload-off').hidden = !off;
+  $('upload-off').textContent = off ? 'Uploads are off (upload.enabled is ' + body['upload.enabled'] + ', set by '
+    + body.sources['upload.enabled'] + ', or the check is OFF). Apps cannot be uploaded until they are turned on.' : '';
+}
+
+/** On every page while the product trusts nothing: no signed app can install then. */
+async function refreshTrustBanner() {
+  const { body } = await api('GET', '/certificates');
+  const banner = $('trust-banner');
+  const unsafe = body && body.safety && body.safety.status === 'CRITICAL';
+  banner.hidden = !unsafe;
+  if (unsafe) {
+    banner.replaceChildren(el('b', {}, 'The product trusts nothing right now. '),
+      body.safety.messages.join(' '), ' Signed apps are rejected until the operator fixes the trust store ', el('code', {}, body.location), '.');
+  }
+  return body;
+}
+
+async function loadCertificates() {
+  const { body } = await api('GET', '/certificates');
+  $('cert-location').textContent = body.location;
+  const safety = $('cert-safety');
+  safety.className = 'badge ' + body.safety.status;
+  safety.textContent = body.safety.status === 'OK' ? 'Protected' : body.safety.status === 'WARN' ? 'Warning' : 'Unsafe';
+  $('cert-safety-messages').replaceChildren(...body.safety.messages.map((m) => el('li', {}, m)));
+  const tbody = $('cert-body');
+  tbody.replaceChildren();
+  $('cert-empty').hidden = body.certificates.length > 0;
+  for (const cert of body.certificates) {
+    tbody.append(el('tr', { 'data-sha256': cert.sha256 },
+      el('td', {}, el('div', {}, cert.subject), el('div', { class: 'detail' }, 'SHA-256 ' + cert.sha256),
+        cert.issuer !== cert.subject ? el('div', { class: 'detail' }, 'issued by ' + cert.issuer) : ''),
+      el('td', {}, (cert.ca ? 'CA' : 'Leaf') + ', ' + cert.keyAlgorithm),
+      el('td', {}, cert.notAfter.slice(0, 10)),
+      el('td', {}, el('span', { class: 'badge ' + cert.status }, cert.status.replace(/_/g, ' ').toLowerCase())),
+      el('td', { class: 'key' }, cert.file)));
+  }
+  $('cert-skipped').hidden = body.skipped.length === 0;
+  $('cert-skipped-list').replaceChildren(...body.skipped.map((f) => el('li', {}, el('code', {}, f.file), ': ' + f.problem)));
 }
 
 async function loadApps() {
@@ -126,6 +171,12 @@ function upload(event, consent) {
   if (event) event.preventDefault();
   const app = $('upload-app').files[0];
   const sig = $('upload-sig').files[0];
+  // The two files swapped is a common slip: say so before sending anything.
+  if (/\.sig$/i.test(app.name) || (sig && /\.(jar|obr)$/i.test(sig.name))) {
+    showUploadResult(400, { error: { code: 'FILES_SWAPPED', message: 'The app field holds ' + app.name
+      + (sig ? ' and the signature field holds ' + sig.name : '') + '. Choose the .jar or .obr as the app and its .sig as the signature.' } }, app.name);
+    return;
+  }
   const form = new FormData();
   // The signature and the admin's consents first: then the app streams straight into the install gate.
   if (sig) form.append('signature', sig, sig.name);
@@ -138,10 +189,20 @@ function upload(event, consent) {
   $('upload-progress').hidden = false;
   $('upload-bar').style.width = '0%';
   $('upload-submit').disabled = true;
-  xhr.upload.onprogress = (e) => { if (e.lengthComputable) $('upload-bar').style.width = Math.round(100 * e.loaded / e.total) + '%'; };
+  const step = $('upload-step');
+  step.hidden = false;
+  step.textContent = 'Uploading… 0%';
+  xhr.upload.onprogress = (e) => {
+    if (!e.lengthComputable) return;
+    const percent = Math.round(100 * e.loaded / e.total);
+    $('upload-bar').style.width = percent + '%';
+    // Past 100% the bytes are in: the server checks the signature and installs before it answers.
+    step.textContent = percent < 100 ? 'Uploading… ' + percent + '%' : 'Verifying the signature and installing…';
+  };
   xhr.onloadend = () => {
     $('upload-submit').disabled = false;
     $('upload-progress').hidden = true;
+    step.hidden = true;
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
     const rule = xhr.status === 409 && body && body.error ? UPDATE_RULES[body.error.code] : null;
@@ -163,20 +224,22 @@ function showUploadResult(status, body, fileName) {
     const verified = sig.status === 'VERIFIED';
     box.className = 'card result ' + (verified ? 'ok' : 'warn');
     const what = body.previousVersion ? 'Updated from ' + body.previousVersion + ' to ' + body.version : 'Installed ' + body.version;
-    box.append(el('h2', { id: 'result-title' }, verified ? 'Installed and verified' : 'Installed without a valid signature'),
+    // DOM append() would write a null as the text "null": only what is there goes in.
+    box.append(...[el('h2', { id: 'result-title' }, verified ? 'Installed and verified' : 'Installed without a valid signature'),
       el('p', {}, what + ': ' + (body.name || body.key) + ' is ' + String(body.state || 'installed').toLowerCase() + '.'),
       verified && sig.signer ? el('p', { id: 'result-signer' }, 'Signed by ' + sig.signer.subject + ' (SHA-256 ' + sig.signer.sha256 + ').') : null,
-      !verified ? el('p', {}, 'Reason: ', el('span', { class: 'code', id: 'result-code' }, body.code), ' — ' + body.message) : null);
+      !verified ? el('p', {}, 'Reason: ', el('span', { class: 'code', id: 'result-code' }, body.code), ' — ' + body.message) : null]
+      .filter(Boolean));
     return;
   }
   const error = body && body.error ? body.error : { code: 'HTTP_' + status, message: 'The server answered ' + status + '.' };
   const [title, meaning, todo] = REASONS[error.code] || ['Rejected', '', ''];
   box.className = 'card result bad';
-  box.append(el('h2', { id: 'result-title' }, 'Rejected: ' + title),
+  box.append(...[el('h2', { id: 'result-title' }, 'Rejected: ' + title),
     el('p', {}, fileName + ' was not installed. ', el('span', { class: 'code', id: 'result-code' }, error.code)),
     meaning ? el('p', {}, meaning) : null,
     el('p', { class: 'detail' }, error.message),
-    todo ? el('p', {}, el('b', {}, 'What to do: '), todo) : null);
+    todo ? el('p', {}, el('b', {}, 'What to do: '), todo) : null].filter(Boolean));
 }
 
 let loadedSettings = null;

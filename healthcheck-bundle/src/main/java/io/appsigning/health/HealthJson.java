@@ -5,14 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The JSON of {@code GET /api/health} and {@code appsign health --json}: one shape, one writer. */
+/**
+ * The JSON of {@code GET /api/health} and {@code appsign health --json}: one shape, one writer.
+ * Jackson stays inside: this exported class hands out only a {@code String}, so no importer is
+ * tied to the Jackson version this bundle was built with.
+ */
 public final class HealthJson {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private HealthJson() {}
 
-    public static ObjectNode toTree(HealthReport report) {
+    private static ObjectNode toTree(HealthReport report) {
         ObjectNode root = JSON.createObjectNode();
         root.put("status", report.status().name());
         ArrayNode checks = root.putArray("checks");

@@ -31,6 +31,8 @@ public final class ItestConfig {
             "org.apache.felix.scr.jar",
             "org.osgi.service.cm.jar",
             "org.apache.felix.configadmin.jar",
+            "org.osgi.service.log.jar",
+            "org.apache.felix.metatype.jar",
             "slf4j-api.jar",
             "slf4j-simple.jar",
             "org.apache.felix.eventadmin.jar",

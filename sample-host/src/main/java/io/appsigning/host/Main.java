@@ -13,34 +13,45 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.ServiceLoader;
-import java.util.concurrent.CountDownLatch;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
-import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Version;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
-import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.framework.startlevel.BundleStartLevel;
 
 /**
  * The sample product: Apache Felix with the product's bundles (carried inside this jar), the apps
- * in {@code <home>/plugins/} (trusted: placed by someone with file system access), and the plugin
- * manager, which installs uploaded apps only through the install gate.
+ * in {@code <home>/plugins/} (trusted: placed by someone with file system access; Apache Felix
+ * FileInstall installs them, the install gate records them), the plugin manager, which installs
+ * uploaded apps only through the install gate, and the Apache Felix Web Console behind the same
+ * admin credentials, with strict mode on so that the console's own install path cannot run an app.
  */
 public final class Main {
 
-    private static final String PRODUCT = "product:";
+    /** The location prefix of the product's own bundles (those carried inside this jar). */
+    static final String PRODUCT = "product:";
+    /** The framework property every bundle reads the product home from. */
+    static final String HOME = "appsigning.home";
+    /** The framework property of DESIGN.md's {@code strict}. */
+    static final String STRICT = "appsigning.strict";
+    /** The id our Web Console security provider registers with ({@code webconsole.security.provider.id}). */
+    static final String WEB_CONSOLE_SECURITY_PROVIDER = "appsigning";
+    static final int PRODUCT_START_LEVEL = 1;
+    static final int APPS_START_LEVEL = 2;
+    private static final String FILE_INSTALL = "org.apache.felix.fileinstall";
 
     record Options(Path home, int port, String bind) {}
 
@@ -64,15 +75,12 @@ public final class Main {
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 framework.stop();
                 framework.waitForStop(30_000);
             } catch (BundleException | InterruptedException e) {
                 System.err.println("sample-host: clean stop failed: " + e.getMessage());
-            } finally {
-                stopped.countDown();
             }
         }, "sample-host-shutdown"));
         framework.waitForStop(0);
@@ -128,26 +136,86 @@ public final class Main {
                     + "); is another instance running? Choose another port with --port.");
         }
         prepareHome(home);
+        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next()
+                .newFramework(frameworkProperties(options, System.getProperties()));
+        // init, not start: the product's bundles are installed or updated while nothing is resolved yet,
+        // so an update needs no refresh, and no app can run before the product (and its strict mode) does.
+        framework.init();
+        BundleContext context = framework.getBundleContext();
+        for (Bundle bundle : installProduct(context)) {
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                bundle.start(); // persistent: the bundle starts when the framework reaches its start level
+            }
+        }
+        placeAppsAfterProduct(context);
+        // Returns once every start level up to APPS_START_LEVEL has been reached: the product first, then
+        // FileInstall (which installs <home>/plugins/), then the apps.
+        framework.start();
+        waitForHttp(options);
+        String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
+        System.out.println("Plugin manager: http://" + host + ":" + options.port() + "/  (home " + home + ")");
+        return framework;
+    }
+
+    /**
+     * The framework's configuration. {@code appsigning.home} is the one place the home is resolved;
+     * every bundle reads it from here.
+     */
+    static Map<String, String> frameworkProperties(Options options, Properties system) {
+        Path home = options.home();
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, home.resolve("data/felix-cache").toString());
-        config.put("appsigning.home", home.toString());
+        config.put(HOME, home.toString());
         config.put("org.osgi.service.http.port", Integer.toString(options.port()));
         config.put("org.apache.felix.http.host", options.bind());
         config.put("org.apache.felix.http.jetty.sendServerHeader", "false");
         // A client that sends nothing for 30 s is let go (an upload stalled that long is UPLOAD_STALLED).
         config.put("org.apache.felix.http.timeout", "30000");
         config.put("felix.log.level", "1");
-        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(config);
-        framework.start();
-        BundleContext context = framework.getBundleContext();
-        List<Bundle> product = installProduct(context);
-        startAll(product);
-        List<Bundle> plugins = installPlugins(context, home.resolve("plugins"));
-        startAll(plugins);
-        waitForHttp(options);
-        String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
-        System.out.println("Plugin manager: http://" + host + ":" + options.port() + "/  (home " + home + ")");
-        return framework;
+
+        // Product bundles run at level 1, everything else (apps, and FileInstall, which installs them) at
+        // level 2: after a restart the strict mode's resolver hook is registered before any app resolves.
+        config.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(APPS_START_LEVEL));
+        config.put("felix.startlevel.bundle", Integer.toString(APPS_START_LEVEL));
+
+        // DESIGN.md, strict: on in the sample host, which ships the Web Console; the operator's
+        // -Dappsigning.strict or upmconfig/signing.properties (strict=...) overrides it.
+        config.put(STRICT, system.getProperty(STRICT, "true"));
+
+        // The plugins folder, through Apache Felix FileInstall: jars dropped there are installed and started,
+        // changed ones updated, removed ones uninstalled. Only jars: a .cfg there must not become a
+        // Configuration Admin configuration. Its scratch files stay out of the watched folder.
+        config.put("felix.fileinstall.dir", home.resolve("plugins").toString());
+        config.put("felix.fileinstall.filter", ".*\\.jar");
+        config.put("felix.fileinstall.poll", "1000");
+        config.put("felix.fileinstall.noInitialDelay", "true");
+        config.put("felix.fileinstall.bundles.new.start", "true");
+        config.put("felix.fileinstall.bundles.startTransient", "false");
+        config.put("felix.fileinstall.start.level", Integer.toString(APPS_START_LEVEL));
+        config.put("felix.fileinstall.active.level", Integer.toString(APPS_START_LEVEL));
+        config.put("felix.fileinstall.enableConfigSave", "false");
+        config.put("felix.fileinstall.tmpdir", home.resolve("data/fileinstall").toString());
+        config.put("felix.fileinstall.log.level", "3"); // errors, warnings and each install or removal
+        config.put("felix.fileinstall.log.default", "stdout");
+
+        // The Web Console answers nobody until our security provider (the admin's credentials) is
+        // registered, and goes away with it. Its built-in provider (admin/admin by default) is still
+        // registered, at the lowest ranking: give it a password nobody knows, so it can never apply.
+        config.put("felix.webconsole.security.providers", WEB_CONSOLE_SECURITY_PROVIDER);
+        config.put("felix.webconsole.username", "admin");
+        config.put("felix.webconsole.password", unguessablePassword());
+        return config;
+    }
+
+    /** A {sha-256} hash of 32 random bytes: no password has it, so the console's own login never succeeds. */
+    private static String unguessablePassword() {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        try {
+            return "{sha-256}" + Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(secret));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     static void prepareHome(Path home) throws IOException {
@@ -171,11 +239,18 @@ public final class Main {
                     #mode.marketplace=ENFORCE
                     #upload.enabled=true
                     #trustStore.looseCheck=false
+                    # strict: bundles that reach the framework by another path than the plugin manager or the
+                    # plugins folder (the Web Console's upload, a shell) never resolve. On unless this says false.
+                    #strict=true
                     """);
         }
     }
 
-    /** Installs, or updates when this jar carries another version, the product's own bundles. */
+    /**
+     * Installs, or updates when this jar carries another version, the product's own bundles. Called
+     * before the framework starts, when no bundle is resolved: an update or uninstall leaves no old
+     * revision wired, so no refresh is needed.
+     */
     private static List<Bundle> installProduct(BundleContext context) throws Exception {
         Map<String, Bundle> installed = new HashMap<>();
         for (Bundle bundle : context.getBundles()) {
@@ -184,43 +259,40 @@ public final class Main {
             }
         }
         List<Bundle> product = new ArrayList<>();
-        List<Bundle> updated = new ArrayList<>();
         for (String name : embeddedBundles()) {
             String location = PRODUCT + name;
             URL url = Main.class.getResource("/bundles/" + name);
             Bundle existing = installed.remove(location);
             if (existing == null) {
                 try (InputStream in = url.openStream()) {
-                    product.add(context.installBundle(location, in));
+                    existing = context.installBundle(location, in);
                 }
-            } else {
-                if (!existing.getVersion().equals(versionOf(url))) {
-                    try (InputStream in = url.openStream()) {
-                        existing.update(in);
-                    }
-                    updated.add(existing);
+            } else if (!existing.getVersion().equals(versionOf(url))) {
+                try (InputStream in = url.openStream()) {
+                    existing.update(in);
                 }
-                product.add(existing);
             }
+            // FileInstall installs the apps of the plugins folder: it starts with them, after the product.
+            existing.adapt(BundleStartLevel.class).setStartLevel(
+                    name.startsWith(FILE_INSTALL) ? APPS_START_LEVEL : PRODUCT_START_LEVEL);
+            product.add(existing);
         }
         for (Bundle stale : installed.values()) {
             stale.uninstall();
-            updated.add(stale);
-        }
-        if (!updated.isEmpty()) {
-            refresh(context, updated);
         }
         return product;
     }
 
-    private static void refresh(BundleContext context, List<Bundle> bundles) throws InterruptedException {
-        CountDownLatch done = new CountDownLatch(1);
-        context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(bundles, event -> {
-            if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
-                done.countDown();
+    /** Bundles from an older cache (installed before start levels were used) move to the apps' level. */
+    private static void placeAppsAfterProduct(BundleContext context) {
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getBundleId() != 0 && !bundle.getLocation().startsWith(PRODUCT)) {
+                BundleStartLevel level = bundle.adapt(BundleStartLevel.class);
+                if (level.getStartLevel() < APPS_START_LEVEL) {
+                    level.setStartLevel(APPS_START_LEVEL);
+                }
             }
-        });
-        done.await();
+        }
     }
 
     private static Version versionOf(URL url) throws IOException {
@@ -248,45 +320,6 @@ public final class Main {
         names.removeIf(name -> !name.endsWith(".jar"));
         names.sort(null);
         return names;
-    }
-
-    /** The file-system install path: unchecked, since whoever can write there is trusted. */
-    private static List<Bundle> installPlugins(BundleContext context, Path folder) throws IOException {
-        List<Bundle> plugins = new ArrayList<>();
-        List<Path> jars;
-        try (var files = Files.list(folder)) {
-            jars = files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
-        }
-        for (Path jar : jars) {
-            String location = jar.toUri().toString();
-            try {
-                Bundle existing = context.getBundle(location);
-                if (existing == null) {
-                    plugins.add(context.installBundle(location));
-                } else {
-                    if (Files.getLastModifiedTime(jar).toMillis() > existing.getLastModified()) {
-                        existing.update();
-                    }
-                    plugins.add(existing);
-                }
-            } catch (BundleException e) {
-                System.err.println("sample-host: cannot install " + jar + " from the plugins folder: " + e.getMessage());
-            }
-        }
-        return plugins;
-    }
-
-    private static void startAll(List<Bundle> bundles) {
-        for (Bundle bundle : bundles) {
-            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
-                continue;
-            }
-            try {
-                bundle.start();
-            } catch (BundleException e) {
-                System.err.println("sample-host: cannot start " + bundle.getSymbolicName() + ": " + e.getMessage());
-            }
-        }
     }
 
     private static void waitForHttp(Options options) throws InterruptedException {

@@ -55,7 +55,7 @@ class BrowserIT {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--window-size=1280,900", "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+                "--window-size=1366,900", "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
@@ -153,6 +153,45 @@ class BrowserIT {
         assertThat(browser.findElement(By.id("audit-head")).getText()).containsPattern("Head: [0-9a-f]{64}")
                 .contains("appsign audit-verify --log " + home.resolve("audit/audit.log") + " --head ");
         screenshot("06-health");
+
+        // The trusted certificates, as the product sees them; the product never writes them.
+        browser.findElement(By.cssSelector("a[data-view=certificates]")).click();
+        WebElement vendorRow = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#cert-body tr")));
+        assertThat(vendorRow.getText()).contains("CN=Acme Vendor").contains("Leaf, Ed25519").contains("valid").contains("vendor.crt");
+        assertThat(browser.findElement(By.id("cert-location")).getText()).isEqualTo(home.resolve("upmconfig/truststore").toString());
+        assertThat(browser.findElement(By.id("cert-safety")).getText()).isEqualTo(HostProcess.asProductUser() ? "Protected" : "Warning");
+        assertThat(browser.findElement(By.id("trust-banner")).isDisplayed()).isFalse();
+        screenshot("07-certificates");
+
+        // A trust store anyone can write trusts nothing: a banner on every page says so.
+        Path truststore = home.resolve("upmconfig/truststore");
+        Files.setPosixFilePermissions(truststore, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        try {
+            for (int i = 0; i < 50 && !browser.findElement(By.id("trust-banner")).isDisplayed(); i++) {
+                Thread.sleep(200);
+                browser.navigate().refresh();
+                visible("cert-location");
+            }
+            assertThat(visible("trust-banner").getText()).contains("The product trusts nothing right now").contains(truststore.toString());
+            browser.findElement(By.cssSelector("a[data-view=apps]")).click();
+            assertThat(visible("trust-banner").isDisplayed()).as("on every page").isTrue();
+            screenshot("08-banner-unsafe-trust-store");
+        } finally {
+            Files.setPosixFilePermissions(truststore, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+
+        // Every page at a phone's width (390 px): nothing wider than the screen but the tables' own scroll.
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        for (String view : java.util.List.of("apps", "upload", "certificates", "settings", "health")) {
+            browser.findElement(By.cssSelector("a[data-view=" + view + "]")).click();
+            visible("view-" + view);
+            Thread.sleep(300);
+            Number overflow = (Number) ((org.openqa.selenium.JavascriptExecutor) browser)
+                    .executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+            assertThat(overflow.intValue()).as(view + " at 390 px").isLessThanOrEqualTo(0);
+            screenshot("390-" + view);
+        }
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(1366, 900));
 
         // Sign out: the session cookie no longer works, as the API itself answers to it.
         Cookie session = browser.manage().getCookieNamed("APPSIGN_SESSION");

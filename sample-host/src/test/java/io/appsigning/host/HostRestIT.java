@@ -217,6 +217,30 @@ class HostRestIT {
     }
 
     @Test
+    void theTrustedCertificatesAreListedAsTheProductSeesThem() throws Exception {
+        Http.Response response = http.get("/api/certificates");
+        assertThat(response.status()).isEqualTo(200);
+        JsonNode report = response.json();
+        assertThat(report.get("location").asText()).isEqualTo(sharedHome.resolve("upmconfig/truststore").toString());
+        assertThat(report.get("safety").get("status").asText()).isEqualTo(ROOT ? "WARN" : "OK");
+        assertThat(report.get("certificates")).singleElement().satisfies(certificate -> {
+            assertThat(certificate.get("subject").asText()).isEqualTo("CN=Acme Vendor");
+            assertThat(certificate.get("issuer").asText()).isEqualTo("CN=Acme Vendor");
+            assertThat(certificate.get("sha256").asText())
+                    .isEqualTo(io.appsigning.truststore.TrustedCertificate.sha256Hex(vendor.certificate.getEncoded()));
+            assertThat(certificate.get("ca").asBoolean()).isFalse();
+            assertThat(certificate.get("keyAlgorithm").asText()).isEqualTo("Ed25519");
+            assertThat(certificate.get("file").asText()).isEqualTo("vendor.crt");
+            assertThat(certificate.get("status").asText()).isEqualTo("VALID");
+            assertThat(java.time.Instant.parse(certificate.get("notAfter").asText()))
+                    .isEqualTo(vendor.certificate.getNotAfter().toInstant());
+        });
+        assertThat(report.get("skipped")).isEmpty();
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(shared.url("/api/certificates"))).GET(), null).status())
+                .as("credentials are required").isEqualTo(401);
+    }
+
+    @Test
     void healthReportsTheThreeChecks() throws Exception {
         Http.Response health = http.get("/api/health");
         assertThat(health.status()).isEqualTo(200);
@@ -309,7 +333,8 @@ class HostRestIT {
                 installs.add(entry.get("key").asText() + " " + entry.get("reason").asText());
             }
         }
-        assertThat(installs).containsExactly("com.acme.kept VERIFIED", "com.acme.unsigned MISSING_SIGNATURE");
+        // The plugins folder's app is on record too (origin FILE_SYSTEM, not checked), once: the restart found it recorded.
+        assertThat(installs).containsExactly("com.acme.fs NOT_CHECKED", "com.acme.kept VERIFIED", "com.acme.unsigned MISSING_SIGNATURE");
     }
 
     private static List<Path> filesIn(Path folder) throws Exception {

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.health.CheckResult;
-import io.appsigning.health.TrustStoreChecks;
 import io.appsigning.truststore.CertificateFiles;
 import io.appsigning.truststore.Identity;
 import io.appsigning.truststore.LoadProblem;
 import io.appsigning.truststore.TrustStoreLoader;
+import io.appsigning.health.CertificateReport;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.truststore.TrustedCertificate;
 import java.io.IOException;
@@ -151,67 +151,13 @@ final class TrustCommand implements Command {
         return 0;
     }
 
-    /** The shape of {@code GET /api/certificates}. */
+    /** The shape of {@code GET /api/certificates}: the product's own report, read back as a tree for printing. */
     static ObjectNode report(TrustStoreSnapshot snapshot, Instant at) {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("location", snapshot.folder().toAbsolutePath().normalize().toString());
-        CheckResult safety = TrustStoreChecks.permissions(snapshot.safety(), false);
-        ObjectNode safetyNode = root.putObject("safety");
-        safetyNode.put("status", safety.status().name());
-        ArrayNode messages = safetyNode.putArray("messages");
-        safety.messages().forEach(messages::add);
-        ArrayNode certificates = root.putArray("certificates");
-        for (TrustedCertificate trusted : snapshot.certificates()) {
-            X509Certificate certificate = trusted.certificate();
-            ObjectNode node = certificates.addObject();
-            node.put("subject", trusted.subject());
-            node.put("issuer", certificate.getIssuerX500Principal().getName());
-            node.put("sha256", trusted.sha256());
-            node.put("notBefore", certificate.getNotBefore().toInstant().toString());
-            node.put("notAfter", certificate.getNotAfter().toInstant().toString());
-            node.put("ca", certificate.getBasicConstraints() >= 0);
-            node.put("keyAlgorithm", keyAlgorithm(certificate));
-            node.put("file", relative(snapshot.folder(), trusted.source()));
-            node.put("status", status(snapshot, trusted, at));
+        try {
+            return (ObjectNode) JSON.readTree(CertificateReport.of(snapshot, at).toJson());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the report's own JSON always reads back", e);
         }
-        ArrayNode skipped = root.putArray("skipped");
-        for (LoadProblem problem : snapshot.problems()) {
-            String message = problem.message();
-            String prefix = "skipped " + problem.file() + ": ";
-            skipped.addObject().put("file", relative(snapshot.folder(), problem.file()))
-                    .put("problem", message.startsWith(prefix) ? message.substring(prefix.length()) : message);
-        }
-        return root;
-    }
-
-    private static String status(TrustStoreSnapshot snapshot, TrustedCertificate trusted, Instant at) {
-        Instant notBefore = trusted.certificate().getNotBefore().toInstant();
-        Instant notAfter = trusted.certificate().getNotAfter().toInstant();
-        if (snapshot.denyList().denies(trusted.sha256()) || snapshot.denyList().denies(trusted.publicKeySha256())) {
-            return "REVOKED";
-        }
-        if (!at.isBefore(notAfter)) {
-            return "EXPIRED";
-        }
-        if (at.isBefore(notBefore)) {
-            return "NOT_YET_VALID";
-        }
-        return notAfter.isBefore(at.plus(TrustStoreChecks.DEFAULT_WARN_WITHIN)) ? "EXPIRING" : "VALID";
-    }
-
-    static String keyAlgorithm(X509Certificate certificate) {
-        String algorithm = certificate.getPublicKey().getAlgorithm();
-        return switch (algorithm) {
-            case "EdDSA", "Ed25519" -> "Ed25519";
-            case "EC", "ECDSA" -> "EC";
-            default -> algorithm;
-        };
-    }
-
-    private static String relative(Path folder, Path file) {
-        Path absoluteFolder = folder.toAbsolutePath().normalize();
-        Path absoluteFile = file.toAbsolutePath().normalize();
-        return absoluteFile.startsWith(absoluteFolder) ? absoluteFolder.relativize(absoluteFile).toString() : absoluteFile.toString();
     }
 
     // ---- add
@@ -297,7 +243,7 @@ final class TrustCommand implements Command {
     private static String describe(TrustedCertificate certificate) {
         X509Certificate x509 = certificate.certificate();
         return certificate.subject() + ", SHA-256 " + certificate.sha256() + ", "
-                + (x509.getBasicConstraints() >= 0 ? "CA" : "leaf") + ", " + keyAlgorithm(x509) + ", valid to "
+                + (x509.getBasicConstraints() >= 0 ? "CA" : "leaf") + ", " + CertificateReport.keyAlgorithm(x509) + ", valid to "
                 + LocalDate.ofInstant(x509.getNotAfter().toInstant(), ZoneOffset.UTC);
     }
 

@@ -1,9 +1,11 @@
 package io.appsigning.health.internal;
 
+import io.appsigning.health.SigningStatusCheck;
+import io.appsigning.health.TrustStoreChecks;
 import java.lang.System.Logger.Level;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
 import org.apache.felix.hc.api.ResultLog;
@@ -12,31 +14,43 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
 import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.CollectionType;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** Runs the app signing checks once the framework has started, and logs one line per check. */
-@Component(immediate = true)
-public final class StartupHealthLog implements FrameworkListener {
+/**
+ * Runs the three app signing checks once the framework has started, and logs one line per check.
+ * DS activates this only when all three checks are registered, so nothing here waits for them; it
+ * publishes no service (the framework listener is added to the context, not registered).
+ */
+@Component(immediate = true, service = {})
+public final class StartupHealthLog {
 
     private static final System.Logger LOG = System.getLogger("io.appsigning.health");
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = "(" + HealthCheck.TAGS + "=appsigning)", collectionType = CollectionType.TUPLE)
-    final List<Map.Entry<Map<String, Object>, HealthCheck>> checks = new CopyOnWriteArrayList<>();
+    @Reference(target = "(" + HealthCheck.NAME + "=" + TrustStoreChecks.PERMISSIONS + ")")
+    HealthCheck permissions;
 
-    private static final int EXPECTED_CHECKS = 3;
+    @Reference(target = "(" + HealthCheck.NAME + "=" + TrustStoreChecks.EXPIRY + ")")
+    HealthCheck expiry;
+
+    @Reference(target = "(" + HealthCheck.NAME + "=" + SigningStatusCheck.NAME + ")")
+    HealthCheck signingStatus;
+
+    private final AtomicBoolean ran = new AtomicBoolean();
+    private final FrameworkListener started = event -> {
+        if (event.getType() == FrameworkEvent.STARTED) {
+            runOnce();
+        }
+    };
     private BundleContext context;
-    private volatile boolean done;
+    private volatile Thread worker;
 
     @Activate
     void activate(BundleContext context) {
         this.context = context;
-        context.addFrameworkListener(this);
+        context.addFrameworkListener(started);
+        // Added before looking: a STARTED event between the two is not missed, and runOnce runs once.
         if (context.getBundle(0).getState() == Bundle.ACTIVE) {
             runOnce();
         }
@@ -44,42 +58,15 @@ public final class StartupHealthLog implements FrameworkListener {
 
     @Deactivate
     void deactivate() {
-        context.removeFrameworkListener(this);
-    }
-
-    @Override
-    public void frameworkEvent(FrameworkEvent event) {
-        if (event.getType() == FrameworkEvent.STARTED) {
-            runOnce();
+        context.removeFrameworkListener(started);
+        Thread running = worker;
+        if (running != null) {
+            running.interrupt();
         }
     }
 
-    private void runOnce() {
-        if (done) {
-            return;
-        }
-        done = true;
-        // Off the framework's event thread: a check reads the file system.
-        Thread thread = new Thread(() -> {
-            // The checks are bound one by one as their components start; wait for all three.
-            for (int i = 0; i < 300 && checks.size() < EXPECTED_CHECKS; i++) {
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            for (Map.Entry<Map<String, Object>, HealthCheck> check : checks) {
-                Result result = check.getValue().execute();
-                LOG.log(result.isOk() ? Level.INFO : Level.WARNING, line(check.getKey().get(HealthCheck.NAME), result));
-            }
-        }, "appsigning-startup-health");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** One check's line: its name, its status and each message, so that one grep finds everything about it. */
-    static String line(Object name, Result result) {
+    /** What the log says of one check: its name, its status and every message, on one line. */
+    static String line(String name, Result result) {
         StringBuilder line = new StringBuilder("Health check ").append(name).append(": ").append(result.getStatus());
         for (ResultLog.Entry entry : result) {
             line.append(" | ").append(entry.getMessage());
@@ -87,4 +74,31 @@ public final class StartupHealthLog implements FrameworkListener {
         return line.toString();
     }
 
+    /** The framework's events as the listener this component adds sees them. */
+    void frameworkEvent(FrameworkEvent event) {
+        started.frameworkEvent(event);
+    }
+
+    private void runOnce() {
+        if (!ran.compareAndSet(false, true)) {
+            return;
+        }
+        Map<String, HealthCheck> checks = new LinkedHashMap<>();
+        checks.put(TrustStoreChecks.PERMISSIONS, permissions);
+        checks.put(TrustStoreChecks.EXPIRY, expiry);
+        checks.put(SigningStatusCheck.NAME, signingStatus);
+        // Off the framework's event thread: a check reads the file system.
+        Thread thread = new Thread(() -> {
+            for (Map.Entry<String, HealthCheck> check : checks.entrySet()) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                Result result = check.getValue().execute();
+                LOG.log(result.isOk() ? Level.INFO : Level.WARNING, line(check.getKey(), result));
+            }
+        }, "appsigning-startup-health");
+        thread.setDaemon(true);
+        worker = thread;
+        thread.start();
+    }
 }

@@ -61,10 +61,6 @@ class StartupHealthLogTest {
         framework.waitForStop(10_000);
     }
 
-    private static Map.Entry<Map<String, Object>, HealthCheck> check(String name, HealthCheck check) {
-        return new AbstractMap.SimpleImmutableEntry<>(Map.of(HealthCheck.NAME, name), check);
-    }
-
     @Test
     void aLineNamesTheCheckItsStatusAndEveryMessage() {
         Result result = Results.toFelix(new CheckResult("signing-status", Status.WARN,
@@ -77,18 +73,18 @@ class StartupHealthLogTest {
     void onAStartedFrameworkEachCheckRunsOnceAndLogsOneLineAtItsLevel() throws Exception {
         AtomicInteger runs = new AtomicInteger();
         StartupHealthLog log = new StartupHealthLog();
-        log.checks.add(check("trust-store-permissions", () -> {
+        log.permissions = () -> {
             runs.incrementAndGet();
             return Results.toFelix(new CheckResult("trust-store-permissions", Status.CRITICAL, List.of("/t is world-writable")));
-        }));
-        log.checks.add(check("certificate-expiry", () -> {
+        };
+        log.expiry = () -> {
             runs.incrementAndGet();
             return Results.toFelix(new CheckResult("certificate-expiry", Status.OK, List.of("2 trusted certificates")));
-        }));
-        log.checks.add(check("signing-status", () -> {
+        };
+        log.signingStatus = () -> {
             runs.incrementAndGet();
             return Results.toFelix(new CheckResult("signing-status", Status.WARN, List.of("Mode: WARN")));
-        }));
+        };
         log.activate(framework.getBundleContext());
         for (int i = 0; i < 100 && records.size() < 3; i++) {
             Thread.sleep(50);

@@ -11,41 +11,70 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** Publishes the trust store folder as the {@link TrustStore} service, following its changes. */
-@Component(service = TrustStore.class, configurationPid = "io.appsigning.truststore", immediate = true)
+/**
+ * Publishes the trust store folder as the {@link TrustStore} service, following its changes. A
+ * configuration change (PID {@code io.appsigning.truststore}) is applied in place: the service
+ * stays registered, so nothing that uses it is restarted.
+ */
+@Component(service = TrustStore.class, configurationPid = TrustStoreComponent.PID, immediate = true)
 @Designate(ocd = TrustStoreComponent.Config.class)
 public final class TrustStoreComponent implements TrustStore {
 
-    @ObjectClassDefinition(name = "App signing trust store")
+    static final String PID = "io.appsigning.truststore";
+
+    @ObjectClassDefinition(id = PID, name = "App signing trust store",
+            description = "Where the product reads the certificates it trusts and the deny list. Both are files the"
+                    + " operator keeps out of the product user's reach; a change here applies without a restart.")
     public @interface Config {
-        @AttributeDefinition(description = "The trust store folder; default <home>/upmconfig/truststore")
+        @AttributeDefinition(name = "Trust store folder",
+                description = "The folder of trusted certificates (*.crt, *.pem, *.cer, *.der). Empty: <home>/upmconfig/truststore")
         String path() default "";
 
-        @AttributeDefinition(description = "The deny list file; default <home>/upmconfig/denylist")
+        @AttributeDefinition(name = "Deny list file",
+                description = "SHA-256 digests of certificates, keys or apps never to accept. Empty: <home>/upmconfig/denylist")
         String denylist() default "";
 
-        @AttributeDefinition(description = "How often the folder is polled, in milliseconds")
+        @AttributeDefinition(name = "Poll interval (ms)",
+                description = "How often the folder is checked for changes besides file system events; at least 100", min = "100")
         long pollIntervalMillis() default 2000;
     }
 
-    private ReloadingTrustStore store;
+    /** What a running store was made from: a change of any of these needs a new store. */
+    private record Settings(Path folder, Path denyList, Duration pollInterval) {}
+
+    private Settings settings;
+    private volatile ReloadingTrustStore store;
 
     @Activate
-    void activate(BundleContext context, Config config) {
+    @Modified
+    synchronized void configure(BundleContext context, Config config) {
         Path home = Path.of(context.getProperty("appsigning.home") != null ? context.getProperty("appsigning.home") : "upm-home");
-        Path folder = config.path().isBlank() ? home.resolve("upmconfig/truststore") : Path.of(config.path());
-        Path denyList = config.denylist().isBlank() ? home.resolve("upmconfig/denylist") : Path.of(config.denylist());
-        store = new ReloadingTrustStore(folder, denyList, Identity.current(), Clock.systemUTC(),
+        Settings next = new Settings(
+                config.path().isBlank() ? home.resolve("upmconfig/truststore") : Path.of(config.path()),
+                config.denylist().isBlank() ? home.resolve("upmconfig/denylist") : Path.of(config.denylist()),
                 Duration.ofMillis(Math.max(100, config.pollIntervalMillis())));
-        store.start();
+        if (next.equals(settings)) {
+            return;
+        }
+        // The new store loads before it is swapped in: a caller never sees an empty or half-read store.
+        ReloadingTrustStore fresh = new ReloadingTrustStore(next.folder(), next.denyList(), Identity.current(),
+                Clock.systemUTC(), next.pollInterval());
+        fresh.start();
+        ReloadingTrustStore previous = store;
+        store = fresh;
+        settings = next;
+        if (previous != null) {
+            previous.close();
+        }
     }
 
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
         store.close();
     }
 

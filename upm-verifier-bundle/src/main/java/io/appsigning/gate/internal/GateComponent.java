@@ -47,7 +47,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.BundleListener;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
@@ -117,7 +117,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     private volatile boolean closing;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
-    private BundleListener pluginsListener;
+    /** Synchronous: the record must exist before the plugins folder's installer starts the bundle (strict mode). */
+    private SynchronousBundleListener pluginsListener;
 
     @Activate
     void activate(BundleContext context, Config config) throws IOException {
@@ -248,15 +249,10 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     /** The file behind a bundle that the plugins folder's installer (FileInstall) installed. */
     private Optional<Path> pluginFile(Bundle bundle) {
         String location = bundle.getLocation();
-        try {
-            Path file = location.startsWith("file:") ? Path.of(java.net.URI.create(location)) : null;
-            if (file != null && file.toAbsolutePath().normalize().startsWith(pluginsFolder)) {
-                return Optional.of(file);
-            }
-        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
-            // Not a file location.
+        if (!PluginsFolder.contains(pluginsFolder, location)) {
+            return Optional.empty();
         }
-        return Optional.empty();
+        return Optional.of(Path.of(java.net.URI.create(location)));
     }
 
     // ---- install -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import io.appsigning.audit.AuditTrail;
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
 import io.appsigning.gate.AppScope;
+import io.appsigning.gate.BlockedBundles;
 import io.appsigning.gate.InstallGate;
 import io.appsigning.gate.InstallOutcome;
 import io.appsigning.gate.InstallRequest;
@@ -19,9 +20,11 @@ import io.appsigning.gate.PolicyService;
 import io.appsigning.gate.PolicyView;
 import io.appsigning.gate.SignatureStatus;
 import io.appsigning.gate.UninstallOutcome;
+import io.appsigning.health.CertificateReport;
 import io.appsigning.health.CheckResult;
 import io.appsigning.health.HealthReport;
 import io.appsigning.health.Status;
+import io.appsigning.truststore.TrustStore;
 import io.appsigning.verifier.ReasonCode;
 import io.appsigning.verifier.SignatureFiles;
 import java.io.ByteArrayOutputStream;
@@ -109,6 +112,12 @@ public final class ApiServlet extends HttpServlet {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile AuditTrail audit;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile TrustStore trustStore;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private transient volatile BlockedBundles blockedBundles;
 
     /** Felix Health Checks' executor: on-demand runs with its timeouts, as any other product health check. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -205,6 +214,7 @@ public final class ApiServlet extends HttpServlet {
             case "POST /apps" -> upload(caller, request, response);
             case "DELETE /apps/{key}" -> uninstall(caller, path.substring("/apps/".length()), response);
             case "GET /health" -> health(response);
+            case "GET /certificates" -> certificates(response);
             case "GET /settings" -> json(response, 200, settings(need(policies, "signing policy").view()));
             case "PUT /settings" -> updateSettings(caller, request, response);
             default -> error(response, 404, "NOT_FOUND", "No such API: " + method + " /api" + Origins.printable(path));
@@ -398,15 +408,18 @@ public final class ApiServlet extends HttpServlet {
         AppScope apps = need(scope, "install gate");
         Policy policy = need(policies, "signing policy").current();
         AppRecords known = need(records, "install gate");
+        BlockedBundles strictMode = blockedBundles;
+        java.util.Set<Bundle> blocked = strictMode == null ? java.util.Set.of() : java.util.Set.copyOf(strictMode.blocked());
         ObjectNode root = JSON.createObjectNode();
         ArrayNode list = root.putArray("apps");
         for (Bundle bundle : apps.apps()) {
-            list.add(app(bundle, known.find(bundle.getSymbolicName()), policy));
+            list.add(app(bundle, known.find(bundle.getSymbolicName()), blocked.contains(bundle)));
         }
         json(response, 200, root);
     }
 
-    static ObjectNode app(Bundle bundle, Optional<AppRecord> record, Policy policy) {
+    /** An app as the API shows it; {@code blocked}: strict mode refuses to resolve it (it has no usable record). */
+    static ObjectNode app(Bundle bundle, Optional<AppRecord> record, boolean blocked) {
         ObjectNode node = JSON.createObjectNode();
         node.put("key", bundle.getSymbolicName());
         node.put("version", bundle.getVersion().toString());
@@ -421,8 +434,7 @@ public final class ApiServlet extends HttpServlet {
         node.put("sha256", record.map(AppRecord::appSha256).orElse(null));
         node.put("installedAt", record.map(r -> r.recordedAt().toString()).orElse(null));
         node.put("installedBy", record.map(AppRecord::installedBy).orElse(null));
-        SignatureStatus status = record.map(AppRecord::status).orElse(policy.strict() && bundle.getState() == Bundle.INSTALLED
-                ? SignatureStatus.BLOCKED : SignatureStatus.NOT_CHECKED);
+        SignatureStatus status = blocked ? SignatureStatus.BLOCKED : record.map(AppRecord::status).orElse(SignatureStatus.NOT_CHECKED);
         ObjectNode signature = node.putObject("signature");
         signature.put("status", status.name());
         signature.put("label", status.label());
@@ -531,7 +543,7 @@ public final class ApiServlet extends HttpServlet {
             AppScope apps = need(scope, "install gate");
             Optional<Bundle> installed = apps.app(outcome.record().key());
             ObjectNode body = installed.isPresent()
-                    ? app(installed.get(), Optional.of(outcome.record()), need(policies, "signing policy").current())
+                    ? app(installed.get(), Optional.of(outcome.record()), false)
                     : JSON.createObjectNode().put("key", outcome.record().key());
             body.put("code", outcome.code());
             body.put("message", outcome.message());
@@ -595,6 +607,15 @@ public final class ApiServlet extends HttpServlet {
         }
         results.sort(Comparator.comparingInt(r -> CHECK_ORDER.indexOf(r.name()) < 0 ? 99 : CHECK_ORDER.indexOf(r.name())));
         return results;
+    }
+
+    /** The trust store as the product sees it; read-only (the product never writes the trust store). */
+    private void certificates(HttpServletResponse response) throws IOException {
+        TrustStore store = need(trustStore, "trust store");
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(CertificateReport.of(store.snapshot(), Instant.now()).toJson());
     }
 
     /** For monitoring without credentials: the worst status only. */

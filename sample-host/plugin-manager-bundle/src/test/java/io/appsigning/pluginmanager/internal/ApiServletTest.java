@@ -69,7 +69,7 @@ class ApiServletTest {
         Bundle bundle = install("com.acme.shown", "1.2.3", Map.of("Bundle-Name", "Acme Shown", "Bundle-Vendor", "Acme Inc."));
         AppRecord record = new AppRecord("com.acme.shown", "1.2.3", SignatureStatus.NOT_VERIFIED, Flow.CUSTOM, null,
                 ReasonCode.SIGNATURE_MISMATCH, "ab".repeat(32), Instant.parse("2026-11-25T10:00:00Z"), "admin");
-        ObjectNode json = ApiServlet.app(bundle, Optional.of(record), Policy.DEFAULT);
+        ObjectNode json = ApiServlet.app(bundle, Optional.of(record), false);
         assertThat(json.get("key").asText()).isEqualTo("com.acme.shown");
         assertThat(json.get("name").asText()).isEqualTo("Acme Shown");
         assertThat(json.get("vendor").asText()).isEqualTo("Acme Inc.");
@@ -84,20 +84,21 @@ class ApiServletTest {
 
         AppRecord verified = new AppRecord("com.acme.shown", "1.2.3", SignatureStatus.VERIFIED, Flow.MARKETPLACE,
                 new Signer("CN=Leaf", "cd".repeat(32)), ReasonCode.VERIFIED, null, Instant.now(), "admin");
-        ObjectNode signed = ApiServlet.app(bundle, Optional.of(verified), Policy.DEFAULT);
+        ObjectNode signed = ApiServlet.app(bundle, Optional.of(verified), false);
         assertThat(signed.get("signature").get("signer").get("subject").asText()).isEqualTo("CN=Leaf");
         assertThat(signed.get("signature").get("flow").asText()).isEqualTo("MARKETPLACE");
         bundle.uninstall();
     }
 
     @Test
-    void aBundleWithoutARecordIsBlockedOnlyUnderStrictMode() throws Exception {
+    void aBundleStrictModeBlocksIsListedBlockedAndOneWithoutARecordNotChecked() throws Exception {
         Bundle bundle = install("com.acme.sideloaded", "1.0.0", Map.of());
-        Policy strict = new Policy(Mode.ENFORCE, null, null, null, null, false, false, true);
-        assertThat(ApiServlet.app(bundle, Optional.empty(), strict).get("signature").get("status").asText()).isEqualTo("BLOCKED");
-        assertThat(ApiServlet.app(bundle, Optional.empty(), Policy.DEFAULT).get("signature").get("status").asText())
+        assertThat(ApiServlet.app(bundle, Optional.empty(), true).get("signature").get("status").asText()).isEqualTo("BLOCKED");
+        assertThat(ApiServlet.app(bundle, Optional.empty(), true).get("signature").get("label").asText())
+                .isEqualTo("Blocked (strict mode)");
+        assertThat(ApiServlet.app(bundle, Optional.empty(), false).get("signature").get("status").asText())
                 .isEqualTo("NOT_CHECKED");
-        assertThat(ApiServlet.app(bundle, Optional.empty(), Policy.DEFAULT).get("name").asText())
+        assertThat(ApiServlet.app(bundle, Optional.empty(), false).get("name").asText())
                 .as("without a Bundle-Name the key stands in").isEqualTo("com.acme.sideloaded");
         bundle.uninstall();
     }
