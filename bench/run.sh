@@ -1,50 +1,137 @@
 #!/usr/bin/env bash
-# Times, in one run on the same files, our CLI (java -Xmx64m) against openssl pkeyutl -verify -rawin,
-# BouncyCastle's Ed25519Signer and the JDK's Signature, with openssl dgst -sha512 as the hashing
-# ceiling: wall time, peak memory and the ratio to openssl. Needs the build (mvn -B -q -DskipTests
-# package), openssl and GNU time (Debian package 'time').
+# Whole programs on the same files, in one run: our CLI's sign and verify against openssl pkeyutl
+# -sign/-verify -rawin, with openssl dgst -sha512 (one SHA-512 pass over the app: the least any pure
+# Ed25519 verifier must do) as the limit. Wall time, CPU time (user + system) and peak RSS from GNU
+# time; the contenders run in interleaved rounds (each round runs every contender once, in turn), so
+# that load from other work on the machine falls on all of them alike; the table gives each one's
+# median (and range), the ratios are of medians. Then the same verify against dgst pairs with the
+# second core kept busy by a spinning shell (a product node under load).
+#
+# Ours runs through signing-cli/bin/appsign (AppCDS archive, serial collector) with JAVA_OPTS=-Xmx64m;
+# each command's archive is made by an untimed first run, as a vendor's first run would make it. A sign that cannot
+# run in 64 MiB (one that reads the app whole) is retried with a heap the size of the app and marked.
+#
+# Needs the build (mvn -B -q -DskipTests package -pl signing-cli -am), openssl and GNU time (Debian
+# package 'time').
 #   bench/run.sh [SIZE_MIB ...]        default: 256 1024
+#   ROUNDS=N (default 5)   BUSY_ROUNDS=N (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(256 1024)
-cli=signing-cli/target/appsign.jar
-baseline=bench/target/benchmarks.jar
-for f in "$cli" "$baseline"; do [ -f "$f" ] || { echo "missing $f: run mvn -B -q -DskipTests package" >&2; exit 2; }; done
-command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
+rounds=${ROUNDS:-5}
+busy_rounds=${BUSY_ROUNDS:-5}
+launcher=signing-cli/bin/appsign
+[ -f signing-cli/target/appsign.jar ] || { echo "missing signing-cli/target/appsign.jar: run mvn -B -q -DskipTests package -pl signing-cli -am" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
+command -v openssl >/dev/null || { echo "needs openssl" >&2; exit 2; }
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-java -jar "$cli" keygen --out "$work/keys" --subject "CN=Bench" >/dev/null
+spinner=
+cleanup() { [ -z "$spinner" ] || kill "$spinner" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+export APPSIGN_CDS_DIR=$work/cds
+export JAVA_OPTS=-Xmx64m
+"$launcher" keygen --out "$work/keys" --subject "CN=Bench" >/dev/null
 mkdir "$work/store" && cp "$work/keys/signing.crt" "$work/store/"
+# The first run of each command makes its CDS archive, untimed, as a vendor's first run would.
+head -c 1024 /dev/urandom > "$work/first.bin"
+"$launcher" sign --key "$work/keys/signing.key" --in "$work/first.bin" >/dev/null
+"$launcher" verify --trust-store "$work/store" --in "$work/first.bin" >/dev/null
 openssl pkey -in "$work/keys/signing.key" -pubout -out "$work/pub.pem"
 
-measure() { # label command...  -> prints "label seconds kilobytes"
+# run LABEL COMMAND... : appends "LABEL wall cpu rss_kb status" to $work/results
+run() {
   local label=$1; shift
-  # GNU time reports to a file of its own: the contender's output and errors are discarded.
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || echo "warning: $label failed" >&2
-  echo "$label $(tail -1 "$work/time.txt")"
+  local status=0
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || status=$?
+  awk -v l="$label" -v s="$status" 'END{printf "%s %.3f %.3f %d %s\n", l, $1, $2 + $3, $4, s}' "$work/time.txt" >> "$work/results"
+  if [ "$status" != 0 ]; then echo "warning: $label exited $status: $(head -c 300 "$work/err.txt")" >&2; fi
 }
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(java -version 2>&1 | head -1), $(openssl version)"
+# stats LABEL FIELD (2 wall, 3 CPU): "median min max" of that field over the label's runs
+stats() {
+  awk -v l="$1" -v f="$2" '$1==l{print $f}' "$work/results" | sort -g |
+    awk '{v[++n]=$1} END{if (n==0) exit; printf "%s %s %s\n", n%2 ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2, v[1], v[n]}'
+}
+median() { stats "$1" "$2" | cut -d' ' -f1; }
+
+# table LABEL...: the median (min-max) of each label's wall and CPU, its largest RSS, its failures
+table() {
+  printf '%-28s %20s %20s %8s\n' contender "wall s (min-max)" "CPU s (min-max)" "RSS MB"
+  local label
+  for label in "$@"; do
+    if [ -z "$(stats "$label" 2)" ]; then printf '%-28s %20s\n' "$label" "not run"; continue; fi
+    read -r mw w1 w2 <<<"$(stats "$label" 2)"
+    read -r mc c1 c2 <<<"$(stats "$label" 3)"
+    awk -v l="$label" '$1==l{if ($4>r) r=$4; if ($5!=0) f++} END{printf "%.0f %d\n", r/1024, f}' "$work/results" | {
+      read -r rss failed
+      printf '%-28s %6.2f (%5.2f-%5.2f) %6.2f (%5.2f-%5.2f) %8s%s\n' "$label" "$mw" "$w1" "$w2" "$mc" "$c1" "$c2" "$rss" \
+        "$([ "$failed" = 0 ] || echo "  FAILED ${failed}x")"
+    }
+  done
+}
+
+ratio() { awk -v a="$(median "$1" "$3")" -v b="$(median "$2" "$3")" 'BEGIN{printf "%.2f", a/b}'; }
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "# $(java -version 2>&1 | head -1), $(openssl version), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $rounds interleaved rounds per size, $busy_rounds with the second core busy; median (min-max) of each"
+
+# Start-up: a 1 KiB app, the launcher with its CDS archive against the same JVM options without one.
+: > "$work/results"
+for ((i = 0; i < rounds; i++)); do
+  run ours-verify-1KiB-cds "$launcher" verify --trust-store "$work/store" --in "$work/first.bin"
+  APPSIGN_CDS_DIR=off run ours-verify-1KiB-no-cds "$launcher" verify --trust-store "$work/store" --in "$work/first.bin"
+  run java-version java -XX:+UseSerialGC -Xshare:auto -version
+done
+echo
+echo "## start-up (1 KiB app)"
+table ours-verify-1KiB-cds ours-verify-1KiB-no-cds java-version
+echo "ratios of medians:"
+echo "  with / without the CDS archive: wall $(ratio ours-verify-1KiB-cds ours-verify-1KiB-no-cds 2)   CPU $(ratio ours-verify-1KiB-cds ours-verify-1KiB-no-cds 3)"
 for mib in "${sizes[@]}"; do
   app="$work/app-$mib.bin"
   head -c $((mib * 1024 * 1024)) /dev/urandom > "$app"
   openssl pkeyutl -sign -rawin -inkey "$work/keys/signing.key" -in "$app" -out "$app.sig.bin"
   printf '{"signature": "%s"}\n' "$(base64 -w0 "$app.sig.bin")" > "$app.sig"
+  sign_opts=-Xmx64m sign_label=ours-sign
+  if ! JAVA_OPTS=-Xmx64m "$launcher" sign --key "$work/keys/signing.key" --in "$app" --out "$work/probe.sig" >/dev/null 2>&1; then
+    sign_opts=-Xmx$((mib * 3 + 256))m sign_label="ours-sign-Xmx$((mib * 3 + 256))m"
+    echo "# $mib MiB: our sign does not run in -Xmx64m (it reads the app whole); timed with $sign_opts" >&2
+  fi
   cat "$app" > /dev/null # in the page cache for every contender alike
-  results=()
-  results+=("$(measure ours-cli java -Xmx64m -jar "$cli" verify --trust-store "$work/store" --in "$app")")
-  results+=("$(measure openssl-pkeyutl openssl pkeyutl -verify -pubin -inkey "$work/pub.pem" -rawin -in "$app" -sigfile "$app.sig.bin")")
-  results+=("$(measure bouncycastle java -Xmx$((mib * 3 + 256))m -cp "$baseline" io.appsigning.bench.BaselineVerify bc "$app" "$work/pub.pem" "$app.sig.bin")")
-  results+=("$(measure jdk-signature java -Xmx$((mib * 3 + 256))m -cp "$baseline" io.appsigning.bench.BaselineVerify jdk "$app" "$work/pub.pem" "$app.sig.bin")")
-  results+=("$(measure openssl-dgst-sha512 openssl dgst -sha512 "$app")")
-  openssl_s=$(printf '%s\n' "${results[@]}" | awk '$1=="openssl-pkeyutl"{print $2}')
+  : > "$work/results"
+  for ((i = 0; i < rounds; i++)); do
+    run ours-verify "$launcher" verify --trust-store "$work/store" --in "$app"
+    run openssl-dgst-sha512 openssl dgst -sha512 "$app"
+    run openssl-pkeyutl-verify openssl pkeyutl -verify -pubin -inkey "$work/pub.pem" -rawin -in "$app" -sigfile "$app.sig.bin"
+    JAVA_OPTS=$sign_opts run "$sign_label" "$launcher" sign --key "$work/keys/signing.key" --in "$app" --out "$work/ours.sig"
+    run openssl-pkeyutl-sign openssl pkeyutl -sign -rawin -inkey "$work/keys/signing.key" -in "$app" -out "$work/openssl.sig"
+  done
   echo
   echo "## ${mib} MiB"
-  printf '%-22s %10s %14s %16s\n' contender "wall (s)" "peak RSS (MB)" "wall / openssl"
-  for r in "${results[@]}"; do
-    set -- $r
-    awk -v l="$1" -v s="$2" -v k="$3" -v o="$openssl_s" 'BEGIN{printf "%-22s %10.2f %14.0f %16.2f\n", l, s, k/1024, s/o}'
+  table ours-verify openssl-dgst-sha512 openssl-pkeyutl-verify "$sign_label" openssl-pkeyutl-sign
+  echo "ratios of medians:"
+  echo "  verify / dgst -sha512:        wall $(ratio ours-verify openssl-dgst-sha512 2)   CPU $(ratio ours-verify openssl-dgst-sha512 3)"
+  echo "  verify / pkeyutl -verify:     wall $(ratio ours-verify openssl-pkeyutl-verify 2)   CPU $(ratio ours-verify openssl-pkeyutl-verify 3)"
+  echo "  sign / pkeyutl -sign:         wall $(ratio "$sign_label" openssl-pkeyutl-sign 2)   CPU $(ratio "$sign_label" openssl-pkeyutl-sign 3)"
+  echo "  sign / dgst -sha512:          wall $(ratio "$sign_label" openssl-dgst-sha512 2)   CPU $(ratio "$sign_label" openssl-dgst-sha512 3)   (pure Ed25519 signing reads the app twice)"
+
+  : > "$work/results"
+  sh -c 'while :; do :; done' &
+  spinner=$!
+  for ((i = 0; i < busy_rounds; i++)); do
+    run ours-verify-busy "$launcher" verify --trust-store "$work/store" --in "$app"
+    run openssl-dgst-sha512-busy openssl dgst -sha512 "$app"
   done
+  kill "$spinner"; wait "$spinner" 2>/dev/null || true; spinner=
+  echo
+  echo "## ${mib} MiB, the second core busy"
+  table ours-verify-busy openssl-dgst-sha512-busy
+  echo "ratios of medians:"
+  echo "  verify / dgst -sha512:        wall $(ratio ours-verify-busy openssl-dgst-sha512-busy 2)   CPU $(ratio ours-verify-busy openssl-dgst-sha512-busy 3)"
+  rm -f "$app" "$app.sig" "$app.sig.bin"
 done
+echo
+echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -168,37 +169,49 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
             return;
         }
         lastStamps = stamps;
+        // The safety check waits mostly on getfacl processes: it runs beside the parsing.
+        CompletableFuture<SafetyVerdict> safety = TrustStoreLoader.judgeAside(folder, identity);
         if (files == null) {
             cache.clear();
             publish(List.of(), List.of(new LoadProblem(folder, "the trust store folder " + folder
-                    + " does not exist or cannot be read, so nothing is trusted")));
+                    + " does not exist or cannot be read, so nothing is trusted")), safety);
             return;
         }
         Path realFolder = CertificateFiles.realPath(folder);
         List<TrustedCertificate> certificates = new ArrayList<>();
         List<LoadProblem> problems = new ArrayList<>();
         cache.keySet().retainAll(fileStamps.keySet());
+        List<Path> changed = new ArrayList<>();
         for (Path file : files) {
             Cached cached = cache.get(file);
-            CertificateFiles.FileResult result;
-            if (cached != null && cached.stamp().equals(fileStamps.get(file))) {
-                result = cached.result();
-            } else {
-                parses.increment();
-                result = CertificateFiles.readFile(file, realFolder);
-                boolean maybeHalfWritten = result.problem() != null && recentlyModified(file);
-                // null marks "read again next pass": a file still being written is not judged yet.
-                cache.put(file, maybeHalfWritten ? null : new Cached(fileStamps.get(file), result));
+            if (cached == null || !cached.stamp().equals(fileStamps.get(file))) {
+                changed.add(file);
             }
+        }
+        // The changed files (all of them at start-up) are parsed together, across the cores.
+        List<CertificateFiles.FileResult> parsed = CertificateFiles.readFiles(changed, realFolder);
+        Map<Path, CertificateFiles.FileResult> fresh = new HashMap<>();
+        for (int i = 0; i < changed.size(); i++) {
+            Path file = changed.get(i);
+            CertificateFiles.FileResult result = parsed.get(i);
+            parses.increment();
+            fresh.put(file, result);
+            boolean maybeHalfWritten = result.problem() != null && recentlyModified(file);
+            // null marks "read again next pass": a file still being written is not judged yet.
+            cache.put(file, maybeHalfWritten ? null : new Cached(fileStamps.get(file), result));
+        }
+        for (Path file : files) {
+            CertificateFiles.FileResult result = fresh.containsKey(file) ? fresh.get(file) : cache.get(file).result();
             certificates.addAll(result.certificates());
             if (result.problem() != null) {
                 problems.add(result.problem());
             }
         }
-        publish(certificates, problems);
+        publish(certificates, problems, safety);
     }
 
-    private void publish(List<TrustedCertificate> certificates, List<LoadProblem> problems) {
+    private void publish(List<TrustedCertificate> certificates, List<LoadProblem> problems,
+                         CompletableFuture<SafetyVerdict> safety) {
         List<LoadProblem> allProblems = new ArrayList<>(problems);
         DenyList deny = DenyList.empty();
         List<TrustedCertificate> trusted = certificates;
@@ -211,7 +224,7 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
                 trusted = List.of();
             }
         }
-        current.set(new TrustStoreSnapshot(folder, trusted, allProblems, TrustStoreSafety.check(folder, identity), deny, clock.instant()));
+        current.set(new TrustStoreSnapshot(folder, trusted, allProblems, safety.join(), deny, clock.instant()));
     }
 
     private boolean recentlyModified(Path file) {
@@ -222,21 +235,35 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
         }
     }
 
-    /** What identifies a version of a file: change any of it and the file is read and judged again. */
+    private static final String STAMP_ATTRIBUTES = "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode";
+    private static final int FILE_TYPE = 0170000;
+    private static final int SYMBOLIC_LINK = 0120000;
+
+    /**
+     * What identifies a version of a file: change any of it and the file is read and judged again.
+     * The values are kept as read (no text), in a fixed order, since every file is stamped on every
+     * pass; the mode tells a symbolic link, whose target is stamped too.
+     */
     private static List<Object> stamp(Path path) {
         if (path == null) {
             return null;
         }
         try {
-            Map<String, Object> attributes = Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode",
-                    LinkOption.NOFOLLOW_LINKS);
-            List<Object> stamp = new ArrayList<>(attributes.values().stream().map(String::valueOf).sorted().toList());
-            if (Files.isSymbolicLink(path)) {
-                stamp.add(String.valueOf(Files.readAttributes(path, "unix:size,lastModifiedTime,ctime,ino,uid,gid,mode")));
+            Map<String, Object> link = Files.readAttributes(path, STAMP_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+            List<Object> stamp = new ArrayList<>(14);
+            addStamp(stamp, link);
+            if ((((Integer) link.get("mode")) & FILE_TYPE) == SYMBOLIC_LINK) {
+                addStamp(stamp, Files.readAttributes(path, STAMP_ATTRIBUTES));
             }
             return stamp;
         } catch (IOException | UnsupportedOperationException e) {
             return List.of("absent");
+        }
+    }
+
+    private static void addStamp(List<Object> stamp, Map<String, Object> attributes) {
+        for (String name : new String[] {"size", "lastModifiedTime", "ctime", "ino", "uid", "gid", "mode"}) {
+            stamp.add(attributes.get(name));
         }
     }
 }

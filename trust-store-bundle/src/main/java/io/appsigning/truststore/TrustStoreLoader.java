@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** Builds a snapshot of a trust store folder in one go: what the CLI uses. */
 public final class TrustStoreLoader {
@@ -16,6 +17,7 @@ public final class TrustStoreLoader {
      *                 problem and, failing closed, leaves the store with no certificates
      */
     public static TrustStoreSnapshot load(Path folder, Path denyList, Identity who, Clock clock) {
+        CompletableFuture<SafetyVerdict> safety = judgeAside(folder, who);
         CertificateFiles.Contents contents = CertificateFiles.read(folder);
         List<TrustedCertificate> certificates = contents.certificates();
         List<LoadProblem> problems = new ArrayList<>(contents.problems());
@@ -29,6 +31,19 @@ public final class TrustStoreLoader {
                 certificates = List.of();
             }
         }
-        return new TrustStoreSnapshot(folder, certificates, problems, TrustStoreSafety.check(folder, who), deny, clock.instant());
+        return new TrustStoreSnapshot(folder, certificates, problems, safety.join(), deny, clock.instant());
+    }
+
+    /**
+     * The folder's safety verdict, judged on a thread of its own while the caller parses: the check
+     * spends most of its time waiting for getfacl. Its own thread, not the common pool, which the
+     * parsing fills.
+     */
+    static CompletableFuture<SafetyVerdict> judgeAside(Path folder, Identity who) {
+        return CompletableFuture.supplyAsync(() -> TrustStoreSafety.check(folder, who), task -> {
+            Thread thread = new Thread(task, "trust-store-safety");
+            thread.setDaemon(true);
+            thread.start();
+        });
     }
 }

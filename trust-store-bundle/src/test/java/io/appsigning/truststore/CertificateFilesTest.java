@@ -56,6 +56,47 @@ class CertificateFilesTest {
         assertThat(contents.problems()).allSatisfy(p -> assertThat(p.message()).startsWith("skipped " + p.file()));
     }
 
+    /**
+     * The quick PEM path accepts exactly what the JDK's generateCertificates accepts, with the same
+     * certificates: plain blocks take it, anything unusual falls back to the JDK.
+     */
+    @Test
+    void pemFilesGiveTheJdksAnswerWhicheverPathReadsThem() throws Exception {
+        String root = Files.readString(TestData.marketplaceCa("marketplace_root_ca_v1.crt"));
+        String v2 = Files.readString(TestData.marketplaceCa("marketplace_intermediate_ca_v2.crt"));
+        String body = root.substring(root.indexOf('\n') + 1, root.indexOf("-----END"));
+        byte[] der = Base64.getMimeDecoder().decode(body);
+        String oneLine = "-----BEGIN CERTIFICATE-----" + body.replaceAll("\\s", "") + "-----END CERTIFICATE-----";
+        String withTrailingBytes = "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder().encodeToString(java.util.Arrays.copyOf(der, der.length + 2)) + "\n-----END CERTIFICATE-----\n";
+        String[] inputs = {
+            root, root + v2, root + "\n\n" + v2 + "\n", root.replace("\n", "\r\n"), oneLine, root.strip(),
+            "subject=CN=Root\n" + root, root + "trailing text\n", root.replace("-----BEGIN CERTIFICATE-----\n", "-----BEGIN CERTIFICATE-----\n*"),
+            root.replace("CERTIFICATE", "TRUSTED CERTIFICATE"), root.replace("CERTIFICATE", "X509 CERTIFICATE"), withTrailingBytes,
+            root.replace("-----END CERTIFICATE-----", ""), root + "-----BEGIN CERTIFICATE-----\n", root.substring(0, root.length() / 2),
+            root.replace("-----END CERTIFICATE-----", "=-----END CERTIFICATE-----"), "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+            root.replaceFirst("[A-Za-z]", "\u00e9"),
+        };
+        for (int i = 0; i < inputs.length; i++) {
+            byte[] bytes = inputs[i].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Path file = Files.write(store.resolve("case" + i + ".pem"), bytes);
+            CertificateFiles.FileResult ours = CertificateFiles.readFile(file, null);
+            java.util.List<String> jdk;
+            try {
+                jdk = java.security.cert.CertificateFactory.getInstance("X.509")
+                        .generateCertificates(new java.io.ByteArrayInputStream(bytes)).stream()
+                        .map(c -> TrustedCertificate.of((java.security.cert.X509Certificate) c, null).sha256()).toList();
+            } catch (java.security.cert.CertificateException | RuntimeException e) {
+                jdk = java.util.List.of();
+            }
+            assertThat(ours.certificates()).extracting(TrustedCertificate::sha256).as("case %d", i).isEqualTo(jdk);
+            assertThat(ours.problem() == null).as("case %d", i).isEqualTo(!jdk.isEmpty());
+            // The plain layouts (the first six cases) take the quick path; the rest go the JDK's way.
+            assertThat(CertificateFiles.plainPem(bytes, java.security.cert.CertificateFactory.getInstance("X.509")) != null)
+                    .as("case %d takes the quick path", i).isEqualTo(i < 6 && i != 4);
+        }
+    }
+
     @Test
     void aFolderThatCannotBeReadIsAProblemNotAnException() {
         CertificateFiles.Contents contents = CertificateFiles.read(store.resolve("absent"));

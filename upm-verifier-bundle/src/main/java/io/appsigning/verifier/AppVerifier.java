@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The entry point of verification: one trust store snapshot, one set of options, any number of
@@ -31,14 +33,40 @@ public final class AppVerifier {
         return new AppVerifier(trust, options);
     }
 
+    /** Reads of the app: large enough that a read costs little beside the hashing of it. */
+    static final int READ_BUFFER = 1024 * 1024;
+
     /**
-     * Starts a streaming verification.
+     * Starts a streaming verification that decides on one reading of the app. In the custom flow
+     * this hashes every trusted key's candidate in that reading (across the cores), since a wrong
+     * key hint could not be made up for later.
      *
      * @param signatureFile the raw bytes of the {@code .sig} file, or null when there is none
      */
     public PendingVerification begin(byte[] signatureFile) {
-        FlowCheck flow = chooseFlow(signatureFile);
-        OffloadedDigest sha256 = new OffloadedDigest(newSha256());
+        return start(signatureFile, false);
+    }
+
+    /**
+     * Starts a streaming verification for an app that can be read again from a file (a spooled
+     * upload, an app on disk): finish it with {@link PendingVerification#finish(Path)}. In the
+     * custom flow, when the signature file's key hint names a trusted key, this reading hashes
+     * that key's candidate alone; the other keys are hashed in a second reading of the file only
+     * if it does not verify. The decision is the same as {@link #begin}'s.
+     */
+    public PendingVerification beginRereadable(byte[] signatureFile) {
+        return start(signatureFile, true);
+    }
+
+    private PendingVerification start(byte[] signatureFile, boolean rereadable) {
+        FlowCheck flow = chooseFlow(signatureFile, rereadable);
+        // The app's own digest serves the deny list alone; with nothing on it, it is not worth a pass.
+        MessageDigest sha256 = trust.denyList().sha256().isEmpty() ? null : newSha256();
+        List<MessageDigest> digests = new ArrayList<>(flow.digests());
+        if (sha256 != null) {
+            digests.add(sha256);
+        }
+        DigestFanOut fan = new DigestFanOut(digests);
         return new PendingVerification() {
             private boolean finished;
 
@@ -47,18 +75,32 @@ public final class AppVerifier {
                 if (finished) {
                     throw new IllegalStateException("this verification has finished");
                 }
-                sha256.update(buffer, offset, length);
-                flow.update(buffer, offset, length);
+                fan.update(buffer, offset, length);
             }
 
             @Override
             public VerificationResult finish() {
+                try {
+                    return decide(null);
+                } catch (IOException e) {
+                    // Only a second reading throws, and without a file there is none.
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            @Override
+            public VerificationResult finish(Path sameBytes) throws IOException {
+                return decide(() -> Files.newInputStream(sameBytes));
+            }
+
+            private VerificationResult decide(AppBytes again) throws IOException {
                 if (finished) {
                     throw new IllegalStateException("finish() is called once");
                 }
                 finished = true;
-                String appSha256 = HexFormat.of().formatHex(sha256.digest());
-                VerificationResult result = flow.finish(appSha256);
+                fan.finish();
+                String appSha256 = sha256 == null ? null : HexFormat.of().formatHex(sha256.digest());
+                VerificationResult result = flow.finish(appSha256, again);
                 // A deny-listed app is rejected whatever else holds, including a missing signature.
                 if (trust.denyList().denies(appSha256)) {
                     return new VerificationResult(ReasonCode.REVOKED, result.flow(), null,
@@ -73,7 +115,7 @@ public final class AppVerifier {
      * Everything that can be decided before the app is read, in the order an administrator
      * should fix it: the signature file, the trust store's safety, its contents, then the flow.
      */
-    private FlowCheck chooseFlow(byte[] signatureFile) {
+    private FlowCheck chooseFlow(byte[] signatureFile, boolean rereadable) {
         if (signatureFile == null) {
             return FlowCheck.decided(ReasonCode.MISSING_SIGNATURE, null,
                     "No signature file came with the app. Upload the app together with its .sig file"
@@ -100,7 +142,7 @@ public final class AppVerifier {
         }
         return flow == Flow.MARKETPLACE
                 ? MarketplaceFlow.begin(parsed.file(), trust, options.at())
-                : CustomFlow.begin(parsed.file(), trust, options.at());
+                : CustomFlow.begin(parsed.file(), trust, options.at(), rereadable);
     }
 
     /**
@@ -110,10 +152,22 @@ public final class AppVerifier {
      * @throws IOException when the app cannot be read
      */
     public VerificationResult verify(Path app, Path signatureFile) throws IOException {
-        byte[] signature = signatureFile == null ? null : SignatureFiles.readBounded(signatureFile);
+        return verify(app, signatureFile == null ? null : SignatureFiles.readBounded(signatureFile));
+    }
+
+    /**
+     * Verifies an app file: one reading, or two in the custom flow when the key hint does not
+     * name the signer (see {@link #beginRereadable}).
+     *
+     * @param signatureFile the raw bytes of the {@code .sig} file, or null when there is none
+     * @throws IOException when the app cannot be read, or changes between two readings
+     */
+    public VerificationResult verify(Path app, byte[] signatureFile) throws IOException {
+        PendingVerification pending = beginRereadable(signatureFile);
         try (InputStream in = Files.newInputStream(app)) {
-            return verify(in, signature);
+            feed(in, pending);
         }
+        return pending.finish(app);
     }
 
     private static MessageDigest newSha256() {
@@ -127,10 +181,14 @@ public final class AppVerifier {
     /** Verifies an app read from a stream, in one pass. The stream is not closed. */
     public VerificationResult verify(InputStream app, byte[] signatureFile) throws IOException {
         PendingVerification pending = begin(signatureFile);
-        byte[] buffer = new byte[256 * 1024];
+        feed(app, pending);
+        return pending.finish();
+    }
+
+    private static void feed(InputStream app, PendingVerification pending) throws IOException {
+        byte[] buffer = new byte[READ_BUFFER];
         for (int n; (n = app.readNBytes(buffer, 0, buffer.length)) > 0; ) {
             pending.update(buffer, 0, n);
         }
-        return pending.finish();
     }
 }

@@ -68,6 +68,14 @@ final class Ed25519StreamingCheck {
         return new Ed25519StreamingCheck(null, null, null, null);
     }
 
+    /**
+     * The SHA-512 to feed with the message (already holding R || A), or null when the key or
+     * signature is already known to fail and nothing needs hashing.
+     */
+    MessageDigest digest() {
+        return sha512;
+    }
+
     void update(byte[] buffer, int offset, int length) {
         if (sha512 != null) {
             sha512.update(buffer, offset, length);
@@ -76,12 +84,16 @@ final class Ed25519StreamingCheck {
 
     /** Whether the signature verifies over every byte passed to {@link #update}. Call once. */
     boolean finish() {
+        return sha512 != null && verifies(sha512.digest());
+    }
+
+    /** The final equation, given SHA-512(R || A || M) from the digest of {@link #digest()}. */
+    boolean verifies(byte[] hash) {
         if (sha512 == null) {
             return false;
         }
-        BigInteger k = Edwards25519.littleEndian(sha512.digest(), 0, 64).mod(Edwards25519.L);
-        Edwards25519.Point sum = Edwards25519.doubleScalarMultiply(s, Edwards25519.BASE, k, a.negate())
-                .add(r.negate());
+        BigInteger k = Edwards25519.littleEndian(hash, 0, 64).mod(Edwards25519.L);
+        Edwards25519.Point sum = Edwards25519.baseAndPointMultiply(s, k, a.negate()).add(r.negate());
         return sum.twice().twice().twice().isIdentity();
     }
 

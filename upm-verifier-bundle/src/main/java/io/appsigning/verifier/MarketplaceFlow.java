@@ -4,6 +4,7 @@ import io.appsigning.truststore.DenyList;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.truststore.TrustedCertificate;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
@@ -84,13 +85,13 @@ final class MarketplaceFlow {
         Signer signer = Certificates.signer(leafInfo);
         return new FlowCheck() {
             @Override
-            public void update(byte[] buffer, int offset, int length) {
-                check.update(buffer, offset, length);
+            public List<MessageDigest> digests() {
+                return check.digest() == null ? List.of() : List.of(check.digest());
             }
 
             @Override
-            public VerificationResult finish(String appSha256) {
-                if (check.finish()) {
+            public VerificationResult finish(String appSha256, AppBytes again) {
+                if (check.digest() != null && check.verifies(check.digest().digest())) {
                     return new VerificationResult(ReasonCode.VERIFIED, Flow.MARKETPLACE, signer,
                             "Verified: signed by " + leafName + ", issued by "
                                     + leaf.getIssuerX500Principal().getName() + " from the trust store.",

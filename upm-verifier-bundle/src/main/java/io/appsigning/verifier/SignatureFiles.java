@@ -12,17 +12,32 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * The detached signature file, {@code <app>.sig}: UTF-8 JSON of at most 64 KiB with a required
  * {@code signature} (standard base64 of 64 bytes) and, in the marketplace form, a
  * {@code certificate} (base64 of the leaf in PEM or DER). Parsing is strict: duplicate fields,
- * other JSON types, trailing content or an oversize file make the whole file malformed.
+ * other JSON types, trailing content or an oversize file make the whole file malformed. ASCII
+ * white space inside the base64 is ignored, because {@code openssl base64} wraps its output every
+ * 64 characters and a JSON string then holds {@code \n} escapes; any other stray character is
+ * malformed.
+ *
+ * <p>An optional {@code keySha256} names the signing key (SHA-256 of its DER
+ * SubjectPublicKeyInfo, 64 hex digits, any case) so that a verifier with many trusted keys can try
+ * that one first. It is only a hint and never trusted: a value that is not 64 hex digits (another
+ * JSON type, another length, stray characters) is ignored rather than rejected, since rejecting
+ * would make a file that verifies under the rules without the hint fail because of a field that
+ * cannot change the decision.
  */
 public final class SignatureFiles {
 
@@ -54,11 +69,25 @@ public final class SignatureFiles {
 
     /** The signature file the signing tool writes: {@code {"signature": ..., "certificate": ...}}. */
     public static byte[] encode(byte[] signature, X509Certificate leafOrNull) {
+        return encode(signature, leafOrNull, null);
+    }
+
+    /**
+     * The signature file with the key hint: {@code {"signature": ..., "keySha256": ...}}, plus the
+     * certificate in the marketplace form.
+     *
+     * @param signingKeyOrNull the signing key whose SHA-256 (of its X.509 encoding, the DER
+     *                         SubjectPublicKeyInfo) becomes the hint; null writes no hint
+     */
+    public static byte[] encode(byte[] signature, X509Certificate leafOrNull, PublicKey signingKeyOrNull) {
         if (signature == null || signature.length != Ed25519StreamingCheck.SIGNATURE_BYTES) {
             throw new IllegalArgumentException("an Ed25519 signature has 64 bytes");
         }
         Base64.Encoder b64 = Base64.getEncoder();
         StringBuilder json = new StringBuilder("{\n  \"signature\": \"").append(b64.encodeToString(signature)).append('"');
+        if (signingKeyOrNull != null) {
+            json.append(",\n  \"keySha256\": \"").append(keySha256(signingKeyOrNull.getEncoded())).append('"');
+        }
         if (leafOrNull != null) {
             String pem;
             try {
@@ -81,6 +110,7 @@ public final class SignatureFiles {
         }
         byte[] signature = null;
         String certificateField = null;
+        String keyHint = null;
         try (JsonParser parser = JSON.createParser(bytes)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return problem("it is not a JSON object");
@@ -106,6 +136,13 @@ public final class SignatureFiles {
                             return problem("\"certificate\" is not a string");
                         }
                         certificateField = parser.getText();
+                    }
+                    case "keySha256" -> {
+                        if (value == JsonToken.VALUE_STRING) {
+                            keyHint = hint(parser.getText());
+                        } else {
+                            parser.skipChildren();
+                        }
                     }
                     default -> parser.skipChildren();
                 }
@@ -135,7 +172,7 @@ public final class SignatureFiles {
                 return problem("\"certificate\" does not hold exactly one X.509 certificate in PEM or DER");
             }
         }
-        return new Parsed(new SignatureFile(signature, certificate), null);
+        return new Parsed(new SignatureFile(signature, certificate, keyHint), null);
     }
 
     private static Parsed problem(String why) {
@@ -143,14 +180,45 @@ public final class SignatureFiles {
                 + ". Re-create it with the signing tool (appsign sign) or see the README for the format.");
     }
 
-    /** Standard alphabet, padding optional, surrounding white space ignored; null if invalid. */
+    /** Lowercase hex SHA-256 of a DER SubjectPublicKeyInfo: the form of the hint. */
+    static String keySha256(byte[] subjectPublicKeyInfo) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(subjectPublicKeyInfo));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /** The hint in lowercase, or null when it is not exactly 64 hex digits (then it is ignored). */
+    private static String hint(String text) {
+        if (text.length() != 64) {
+            return null;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.digit(text.charAt(i), 16) < 0 || text.charAt(i) > 'f') {
+                return null;
+            }
+        }
+        return text.toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Standard alphabet, padding optional, ASCII white space (space, tab, line feed, vertical tab,
+     * form feed, carriage return: C's isspace) ignored wherever it is; null if invalid.
+     */
     private static byte[] decodeBase64(String text) {
-        String trimmed = text.strip();
-        if (trimmed.isEmpty()) {
+        StringBuilder compact = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\u000B' && c != '\f' && c != '\r') {
+                compact.append(c);
+            }
+        }
+        if (compact.length() == 0) {
             return null;
         }
         try {
-            return Base64.getDecoder().decode(trimmed);
+            return Base64.getDecoder().decode(compact.toString());
         } catch (IllegalArgumentException e) {
             return null;
         }

@@ -7,7 +7,8 @@ package io.appsigning.verifier;
  * @param flow      the flow that applied, or null when the signature file could not be read
  * @param signer    the certificate that verified, or null when not verified
  * @param message   what happened and what to do, for an administrator
- * @param appSha256 lowercase hex SHA-256 of the app bytes, or null when they were not read
+ * @param appSha256 lowercase hex SHA-256 of the app bytes, computed for the deny list: null when the
+ *                  deny list is empty (nothing to compare it with, so not worth a pass over the app)
  */
 public record VerificationResult(
         ReasonCode reason, Flow flow, Signer signer, String message, String appSha256) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -90,14 +89,29 @@ class Ed25519StreamingCheckTest {
         }
     }
 
+    /**
+     * Keys, messages and mutations come from one seed: a new one each run (so that runs cover more
+     * than one set), printed in every failure, and fixed with -Dappsigning.test.seed=N to replay it.
+     */
+    private static final long SEED = Long.getLong("appsigning.test.seed", System.nanoTime());
+
+    private static String replay() {
+        return "seed " + SEED + " (replay with -Dappsigning.test.seed=" + SEED + ")";
+    }
+
+    private static Ed25519PrivateKeyParameters key(SplittableRandom random) {
+        byte[] secret = new byte[Ed25519PrivateKeyParameters.KEY_SIZE];
+        random.nextBytes(secret);
+        return new Ed25519PrivateKeyParameters(secret, 0);
+    }
+
     @Test
     void randomAndMutatedTriplesAgreeWithBouncyCastle() {
-        SplittableRandom random = new SplittableRandom(20261124L);
-        SecureRandom keys = new SecureRandom();
-        int disagreements = 0;
+        SplittableRandom random = new SplittableRandom(SEED);
+        List<String> disagreements = new ArrayList<>();
         int accepted = 0;
         for (int i = 0; i < 400; i++) {
-            Ed25519PrivateKeyParameters key = new Ed25519PrivateKeyParameters(keys);
+            Ed25519PrivateKeyParameters key = key(random);
             byte[] pk = key.generatePublicKey().getEncoded();
             byte[] msg = new byte[random.nextInt(0, 300)];
             random.nextBytes(msg);
@@ -112,16 +126,17 @@ class Ed25519StreamingCheckTest {
                 mutate(random, m, p2, m2, s2);
                 boolean ours = streamingVerify(p2, m2, s2, 1 + random.nextInt(64));
                 if (ours != bcVerify(p2, m2, s2)) {
-                    disagreements++;
+                    disagreements.add("triple " + i + " mutation " + m + ": ours " + ours + ", pk " + HEX.formatHex(p2)
+                            + ", sig " + HEX.formatHex(s2) + ", msg " + HEX.formatHex(m2));
                 }
                 if (ours) {
                     accepted++;
                 }
             }
         }
-        assertThat(disagreements).isZero();
+        assertThat(disagreements).as(replay()).isEmpty();
         // The unmutated case (m == 0) is accepted every time, so the test exercises both answers.
-        assertThat(accepted).isGreaterThanOrEqualTo(400);
+        assertThat(accepted).as(replay()).isGreaterThanOrEqualTo(400);
     }
 
     private static void mutate(SplittableRandom random, int kind, byte[] pk, byte[] msg, byte[] sig) {
@@ -154,19 +169,19 @@ class Ed25519StreamingCheckTest {
 
     @Test
     void nonCanonicalSAndSmallOrderKeysAreRejected() {
-        Ed25519PrivateKeyParameters key = new Ed25519PrivateKeyParameters(new SecureRandom());
+        Ed25519PrivateKeyParameters key = key(new SplittableRandom(SEED));
         byte[] pk = key.generatePublicKey().getEncoded();
         byte[] msg = "app".getBytes();
         byte[] sig = new byte[64];
         key.sign(org.bouncycastle.math.ec.rfc8032.Ed25519.Algorithm.Ed25519, null, msg, 0, msg.length, sig, 0);
-        assertThat(streamingVerify(pk, msg, sig, 2)).isTrue();
+        assertThat(streamingVerify(pk, msg, sig, 2)).as(replay()).isTrue();
         byte[] big = sig.clone();
         addLToS(big);
-        assertThat(streamingVerify(pk, msg, big, 2)).isFalse();
+        assertThat(streamingVerify(pk, msg, big, 2)).as(replay()).isFalse();
         byte[] identity = new byte[32];
         identity[0] = 1;
-        assertThat(streamingVerify(identity, msg, sig, 2)).isFalse();
-        assertThat(streamingVerify(pk, msg, java.util.Arrays.copyOf(sig, 63), 2)).isFalse();
+        assertThat(streamingVerify(identity, msg, sig, 2)).as(replay()).isFalse();
+        assertThat(streamingVerify(pk, msg, java.util.Arrays.copyOf(sig, 63), 2)).as(replay()).isFalse();
     }
 
     static boolean streamingVerify(byte[] pk, byte[] msg, byte[] sig, int chunk) {

@@ -1,11 +1,15 @@
 package io.appsigning.verifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.truststore.TrustedCertificate;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -17,6 +21,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Both flows end to end: every reason code, from real keys, certificates and signatures. */
 class VerificationFlowsTest {
@@ -55,7 +60,10 @@ class VerificationFlowsTest {
             assertThat(result.flow()).isEqualTo(Flow.CUSTOM);
             assertThat(result.signer().subject()).isEqualTo("CN=Vendor Private Builds");
             assertThat(result.signer().sha256()).isEqualTo(TrustedCertificate.of(vendor.certificate(), null).sha256());
-            assertThat(result.appSha256()).isEqualTo(sha256(app));
+            // The app's digest is computed for the deny list, so only when there is one.
+            assertThat(result.appSha256()).isNull();
+            assertThat(verify(Pki.store(List.of(other.certificate(), vendor.certificate()), Pki.deny("00".repeat(32)), true),
+                    app, sig).appSha256()).isEqualTo(sha256(app));
         }
 
         @Test
@@ -301,6 +309,144 @@ class VerificationFlowsTest {
                 pending.update(app, off, Math.min(chunk, app.length - off));
             }
             assertThat(pending.finish().reason()).as("chunk %d", chunk).isEqualTo(ReasonCode.VERIFIED);
+        }
+    }
+
+    /**
+     * The key hint orders the work and is never trusted: whatever it says, the decision is the one
+     * without it, in one reading (begin) and in two (a file, beginRereadable).
+     */
+    @Nested
+    class KeyHints {
+        private final Pki.Issued a = pki.selfSigned(Pki.Spec.leaf("CN=Vendor A"));
+        private final Pki.Issued b = pki.selfSigned(Pki.Spec.leaf("CN=Vendor B"));
+        private final Pki.Issued c = pki.selfSigned(Pki.Spec.leaf("CN=Vendor C"));
+        private final Pki.Issued stranger = pki.selfSigned(Pki.Spec.leaf("CN=Stranger"));
+        private final Pki.Issued expired = pki.selfSigned(Pki.Spec.leaf("CN=Old Vendor")
+                .validity(NOW.minus(Duration.ofDays(400)), NOW.minus(Duration.ofDays(1))));
+        private final List<X509Certificate> trusted = List.of(a.certificate(), b.certificate(), c.certificate(), expired.certificate());
+
+        private String keyHash(Pki.Issued issued) {
+            return TrustedCertificate.of(issued.certificate(), null).publicKeySha256();
+        }
+
+        private byte[] sigFile(byte[] signature, String hintJson) {
+            String b64 = java.util.Base64.getEncoder().encodeToString(signature);
+            return ("{\"signature\": \"" + b64 + "\"" + (hintJson == null ? "" : ", \"keySha256\": " + hintJson) + "}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        private List<String> hints() {
+            return java.util.Arrays.asList(null,
+                    "\"" + keyHash(a) + "\"", "\"" + keyHash(b) + "\"", "\"" + keyHash(c) + "\"",
+                    "\"" + keyHash(b).toUpperCase() + "\"",
+                    "\"" + keyHash(stranger) + "\"", "\"" + keyHash(expired) + "\"",
+                    "\"" + TrustedCertificate.of(b.certificate(), null).sha256() + "\"", // the certificate's hash, not the key's
+                    "\"" + keyHash(b).substring(1) + "z\"", "\"" + keyHash(b).substring(2) + "\"", "\"\"", "17", "[1]");
+        }
+
+        /** Every hint against the result without one, for one store, signer and app. */
+        private void sameWhateverTheHint(TrustStoreSnapshot store, PrivateKey signer, byte[] signedApp, byte[] checkedApp,
+                                         ReasonCode expected, Path dir) throws Exception {
+            byte[] signature = Pki.sign(signer, signedApp);
+            VerificationResult reference = verify(store, checkedApp, sigFile(signature, null));
+            assertThat(reference.reason()).isEqualTo(expected);
+            Path file = dir.resolve("app.jar");
+            Files.write(file, checkedApp);
+            for (String hint : hints()) {
+                byte[] sig = sigFile(signature, hint);
+                VerificationResult oneReading = verify(store, checkedApp, sig);
+                VerificationResult twoReadings = AppVerifier.of(store, new VerificationOptions(NOW, false)).verify(file, sig);
+                assertThat(oneReading).as("one reading, hint %s", hint).isEqualTo(reference);
+                assertThat(twoReadings).as("two readings, hint %s", hint).isEqualTo(reference);
+            }
+        }
+
+        @Test
+        void aRightWrongOrUnusableHintChangesNothing(@TempDir Path dir) throws Exception {
+            sameWhateverTheHint(Pki.store(trusted), b.key(), app, app, ReasonCode.VERIFIED, dir);
+            sameWhateverTheHint(Pki.store(trusted), a.key(), app, app, ReasonCode.VERIFIED, dir);
+        }
+
+        @Test
+        void aTamperedAppOrAnUntrustedSignerIsAMismatchWhateverTheHint(@TempDir Path dir) throws Exception {
+            byte[] tampered = app.clone();
+            tampered[5] ^= 1;
+            sameWhateverTheHint(Pki.store(trusted), b.key(), app, tampered, ReasonCode.SIGNATURE_MISMATCH, dir);
+            sameWhateverTheHint(Pki.store(trusted), stranger.key(), app, app, ReasonCode.SIGNATURE_MISMATCH, dir);
+            sameWhateverTheHint(Pki.store(trusted), expired.key(), app, app, ReasonCode.SIGNATURE_MISMATCH, dir);
+        }
+
+        @Test
+        void aRevokedKeyIsRevokedWhateverTheHintAndHintingOneDoesNotRevokeTheSigner(@TempDir Path dir) throws Exception {
+            TrustStoreSnapshot bRevoked = Pki.store(trusted, Pki.deny(keyHash(b)), true);
+            sameWhateverTheHint(bRevoked, b.key(), app, app, ReasonCode.REVOKED, dir);
+            // Signed by A while the hint may name revoked B: still A's verified app.
+            sameWhateverTheHint(bRevoked, a.key(), app, app, ReasonCode.VERIFIED, dir);
+        }
+
+        /** A file that changes between the two readings is not verified on either reading's word. */
+        @Test
+        void anAppThatChangesBetweenTheReadingsFailsClosed(@TempDir Path dir) throws Exception {
+            TrustStoreSnapshot store = Pki.store(trusted);
+            byte[] sig = sigFile(Pki.sign(b.key(), app), "\"" + keyHash(a) + "\"");
+            PendingVerification pending = AppVerifier.of(store, new VerificationOptions(NOW, false)).beginRereadable(sig);
+            pending.update(app, 0, app.length);
+            byte[] other = app.clone();
+            other[other.length - 1] ^= 1;
+            Path file = dir.resolve("changed.jar");
+            Files.write(file, other);
+            assertThatThrownBy(() -> pending.finish(file)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("changed between its two readings");
+        }
+
+        @Test
+        void aRereadableVerificationThatNeedsTheFileSaysSoInsteadOfGuessing() {
+            byte[] sig = sigFile(Pki.sign(b.key(), app), "\"" + keyHash(a) + "\"");
+            PendingVerification pending = AppVerifier.of(Pki.store(trusted), new VerificationOptions(NOW, false)).beginRereadable(sig);
+            pending.update(app, 0, app.length);
+            assertThatThrownBy(pending::finish).isInstanceOf(IllegalStateException.class).hasMessageContaining("finish(Path)");
+        }
+
+        /** With the right hint the second reading never happens: a file that is gone is not needed. */
+        @Test
+        void theRightHintDecidesOnTheFirstReading(@TempDir Path dir) throws Exception {
+            byte[] sig = sigFile(Pki.sign(b.key(), app), "\"" + keyHash(b) + "\"");
+            PendingVerification pending = AppVerifier.of(Pki.store(trusted), new VerificationOptions(NOW, false)).beginRereadable(sig);
+            pending.update(app, 0, app.length);
+            VerificationResult result = pending.finish(dir.resolve("gone.jar"));
+            assertThat(result.reason()).isEqualTo(ReasonCode.VERIFIED);
+            assertThat(result.signer().subject()).isEqualTo("CN=Vendor B");
+        }
+
+        /** What the first reading hashes: the hinted key alone when a file can follow, else every key. */
+        @Test
+        void theFirstReadingHashesTheHintedKeyAloneOnlyWhenTheAppCanBeReadAgain() {
+            TrustStoreSnapshot store = Pki.store(trusted);
+            byte[] signature = Pki.sign(b.key(), app);
+            SignatureFile hinted = SignatureFiles.parse(sigFile(signature, "\"" + keyHash(b) + "\"")).file();
+            SignatureFile unhinted = SignatureFiles.parse(sigFile(signature, null)).file();
+            SignatureFile stranger = SignatureFiles.parse(sigFile(signature, "\"" + keyHash(this.stranger) + "\"")).file();
+            assertThat(CustomFlow.begin(hinted, store, NOW, true).digests()).hasSize(1);
+            assertThat(CustomFlow.begin(hinted, store, NOW, false).digests()).hasSize(3);
+            assertThat(CustomFlow.begin(unhinted, store, NOW, true).digests()).hasSize(3);
+            assertThat(CustomFlow.begin(stranger, store, NOW, true).digests()).hasSize(3);
+        }
+
+        /** Many candidates hashed across lanes in one reading, the signer last: the same answer. */
+        @Test
+        void manyCandidatesInOneReadingAcrossTheCores(@TempDir Path dir) throws Exception {
+            List<X509Certificate> many = new java.util.ArrayList<>();
+            Pki.Issued last = null;
+            for (int i = 0; i < 12; i++) {
+                last = pki.selfSigned(Pki.Spec.leaf("CN=Vendor " + i));
+                many.add(last.certificate());
+            }
+            byte[] big = new byte[3 * 1024 * 1024 + 5];
+            new java.util.SplittableRandom(3).nextBytes(big);
+            sameWhateverTheHint(Pki.store(many), last.key(), big, big, ReasonCode.VERIFIED, dir);
+            assertThat(verify(Pki.store(many), big, sigFile(Pki.sign(last.key(), big), null)).signer().subject())
+                    .isEqualTo("CN=Vendor 11");
         }
     }
 }
