@@ -162,13 +162,30 @@ async function loadAudit() {
   $('audit-older').disabled = (auditPage + 1) * body.size >= body.total;
 }
 
+let appsShown = [];
+
 async function loadApps() {
   const { body } = await api('GET', '/apps');
+  appsShown = body.apps;
+  // The configuration folder's location and safety at the top, as the reference plugin manager shows it.
+  const trust = await refreshTrustBanner();
+  if (trust && trust.safety) {
+    $('apps-folder').textContent = 'Trust store: ' + trust.location + ' — ' + (trust.safety.status === 'OK' ? 'protected'
+      : trust.safety.status === 'WARN' ? 'protected, with a warning' : 'UNSAFE: it trusts nothing') + ', '
+      + trust.certificates.length + ' certificates.';
+  }
+  renderApps();
+}
+
+function renderApps() {
+  const needle = $('apps-search').value.trim().toLowerCase();
   const tbody = $('apps-body');
   tbody.replaceChildren();
-  $('apps-empty').hidden = body.apps.length > 0;
-  for (const app of body.apps) {
+  $('apps-empty').hidden = appsShown.length > 0;
+  for (const app of appsShown) {
     const sig = app.signature;
+    const haystack = [app.name, app.key, app.vendor, sig.label, sig.status].join(' ').toLowerCase();
+    if (needle && !haystack.includes(needle)) continue;
     const badge = el('span', { class: 'badge ' + sig.status }, sig.label || sig.status);
     let detail = null;
     if (sig.status === 'VERIFIED' && sig.signer) detail = 'by ' + sig.signer.subject + (sig.flow ? ' (' + sig.flow.toLowerCase() + ')' : '');
@@ -176,18 +193,36 @@ async function loadApps() {
     if (sig.status === 'FILE_SYSTEM') detail = 'from the plugins folder';
     if (!detail && sig.advice) detail = sig.advice;
     const remove = el('button', { class: 'danger', 'data-key': app.key }, 'Uninstall');
-    remove.addEventListener('click', async () => {
-      if (!confirm('Uninstall ' + app.key + ' ' + app.version + '?')) return;
-      await api('DELETE', '/apps/' + encodeURIComponent(app.key));
+    remove.addEventListener('click', async (event) => {
+      event.stopPropagation();
+      if (!confirm('Uninstall ' + app.name + ' ' + app.version + '?')) return;
+      const { status, body } = await api('DELETE', '/apps/' + encodeURIComponent(app.key));
+      if (status !== 204 && body && body.error) alert(body.error.message);
       await loadApps();
     });
-    tbody.append(el('tr', { 'data-key': app.key },
-      el('td', { class: 'key' }, app.key),
+    const row = el('tr', { 'data-key': app.key, class: 'clickable' },
+      el('td', { class: 'key' }, el('div', {}, app.name), el('div', { class: 'detail' }, app.key + (app.vendor ? ' · ' + app.vendor : ''))),
       el('td', {}, app.version),
       el('td', {}, el('span', { class: 'badge ' + app.state }, app.state)),
       el('td', {}, badge, detail ? el('div', { class: 'detail' }, detail) : null),
-      el('td', {}, remove)));
+      el('td', {}, remove));
+    row.addEventListener('click', () => showAppDetails(app));
+    tbody.append(row);
   }
+}
+
+function showAppDetails(app) {
+  const sig = app.signature;
+  const rows = [['Name', app.name], ['Key', app.key], ['Version', app.version], ['Vendor', app.vendor], ['State', app.state],
+    ['Signature', sig.label + (sig.reason && sig.status !== 'VERIFIED' ? ' (' + sig.reason + ')' : '')],
+    ['Signer', sig.signer ? sig.signer.subject : null], ['Signer SHA-256', sig.signer ? sig.signer.sha256 : null],
+    ['Flow', sig.flow], ['App SHA-256', app.sha256], ['Installed at', app.installedAt], ['Installed by', app.installedBy],
+    ['What to do', sig.advice]];
+  const box = $('app-details');
+  box.hidden = false;
+  box.replaceChildren(el('h2', {}, app.name + ' ' + app.version),
+    el('dl', { class: 'details' }, ...rows.filter(([, value]) => value).flatMap(([label, value]) => [el('dt', {}, label), el('dd', {}, value)])));
+  box.scrollIntoView({ block: 'nearest' });
 }
 
 function upload(event, consent) {
@@ -364,6 +399,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('upload-form').addEventListener('submit', upload);
   $('settings-form').addEventListener('submit', saveSettings);
   $('health-refresh').addEventListener('click', loadHealth);
+  $('apps-search').addEventListener('input', renderApps);
   $('audit-filter').addEventListener('change', () => { auditPage = 0; loadAudit(); });
   $('audit-filter').addEventListener('submit', (event) => { event.preventDefault(); auditPage = 0; loadAudit(); });
   $('audit-newer').addEventListener('click', () => { auditPage = Math.max(0, auditPage - 1); loadAudit(); });

@@ -143,7 +143,16 @@ class BrowserIT {
         WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr[data-key='com.acme.dashboard']")));
         assertThat(row.getText()).contains("3.2.1").contains("ACTIVE").contains("Verified").contains("CN=Acme Vendor");
         assertThat(browser.findElements(By.cssSelector("tr[data-key='com.acme.evil']"))).isEmpty();
+        assertThat(browser.findElement(By.id("apps-folder")).getText()).contains("Trust store: " + home.resolve("upmconfig/truststore"));
+        row.click();
+        assertThat(visible("app-details").getText()).contains("App SHA-256").contains("Installed by\nadmin")
+                .contains("Signer\nCN=Acme Vendor").doesNotContain("null");
         screenshot("05-apps");
+        browser.findElement(By.id("apps-search")).sendKeys("no such app");
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#apps-body tr"), 0));
+        browser.findElement(By.id("apps-search")).clear();
+        browser.findElement(By.id("apps-search")).sendKeys("dashboard");
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#apps-body tr"), 1));
 
         // Health shows the three checks.
         browser.findElement(By.cssSelector("a[data-view=health]")).click();

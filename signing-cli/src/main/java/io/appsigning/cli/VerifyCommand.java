@@ -10,7 +10,6 @@ import io.appsigning.verifier.SignatureFiles;
 import io.appsigning.verifier.VerificationOptions;
 import io.appsigning.verifier.VerificationResult;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,8 +81,9 @@ final class VerifyCommand implements Command {
             throw new UsageException(Inputs.describe("the signature file", sig, e));
         }
         VerificationResult result;
-        try (InputStream in = Files.newInputStream(app)) {
-            result = AppVerifier.of(snapshot, new VerificationOptions(at, true)).verify(in, signatureFile);
+        try {
+            // From the file, which can be read again: the key hint then spares hashing every trusted key.
+            result = AppVerifier.of(snapshot, new VerificationOptions(at, true)).verify(app, signatureFile);
         } catch (IOException e) {
             throw new UsageException(Inputs.describe("the app", app, e));
         }

@@ -97,7 +97,7 @@ class AppsignJarIT {
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path store = Files.createDirectory(dir.resolve("truststore"));
         Files.setAttribute(store, "unix:uid", 65534);
-        Path certificate = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca",
+        Path certificate = io.appsigning.testsupport.TestData.marketplaceCa().resolve(
                 "marketplace_root_ca_v1.crt");
         List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Duser.name=nobody", "-jar", jar.toString());

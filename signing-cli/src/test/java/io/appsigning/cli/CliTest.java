@@ -277,7 +277,7 @@ class CliTest {
             assumeTrue(System.getProperty("user.name").equals("root"), "setting owners needs root (CI runs as root)");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Path shared = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca");
+            Path shared = io.appsigning.testsupport.TestData.marketplaceCa();
             Files.copy(shared.resolve("marketplace_root_ca_v1.crt"), store.resolve("root.crt"));
             Run safe = appsign("health", "--trust-store", store.toString(), "--user", "nobody", "--json");
             assertThat(safe.code()).as(safe.out()).isZero();
@@ -297,7 +297,7 @@ class CliTest {
         @Test
         void theHealthVerdictForEveryUnsafeCase() throws Exception {
             assumeTrue(System.getProperty("user.name").equals("root"), "setting owners needs root (CI runs as root)");
-            Path shared = Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca");
+            Path shared = io.appsigning.testsupport.TestData.marketplaceCa();
             List<String[]> cases = List.of(
                     new String[] {"owned by nobody", "chown", "65534:0", "owned by the product user nobody"},
                     new String[] {"group-writable, nobody in the group", "group", "65534", "group-writable"},

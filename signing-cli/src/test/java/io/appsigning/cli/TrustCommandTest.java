@@ -32,7 +32,7 @@ class TrustCommandTest {
     Path bundle;
 
     static Path marketplace(String file) {
-        return Path.of(System.getProperty("appsigning.shared", "../../shared"), "testdata", "marketplace-ca", file);
+        return io.appsigning.testsupport.TestData.marketplaceCa(file);
     }
 
     static CliTest.Run at(String instant, String... args) {

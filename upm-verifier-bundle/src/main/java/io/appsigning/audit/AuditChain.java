@@ -6,10 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /** Checks the hash chain of an audit log. */
@@ -31,11 +28,7 @@ public final class AuditChain {
 
     /** The hash that the next line's {@code prev} must hold: SHA-256 of the line's bytes, without its newline. */
     public static String hash(byte[] line) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(line));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        return io.appsigning.truststore.TrustedCertificate.sha256Hex(line);
     }
 
     /** Where the log's head (line count and last hash) is kept. */

@@ -24,14 +24,6 @@ final class Certificates {
         }
     }
 
-    static String describe(X509Certificate certificate) {
-        return certificate.getSubjectX500Principal().getName();
-    }
-
-    static String fingerprint(X509Certificate certificate) {
-        return TrustedCertificate.of(certificate, null).sha256();
-    }
-
     static Signer signer(TrustedCertificate certificate) {
         return new Signer(certificate.subject(), certificate.sha256());
     }

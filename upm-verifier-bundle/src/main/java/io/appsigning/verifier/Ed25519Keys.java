@@ -22,9 +22,4 @@ final class Ed25519Keys {
             return null;
         }
     }
-
-    /** A name for the key's algorithm, for messages ("EC", "RSA", "Ed448"). */
-    static String algorithmName(PublicKey key) {
-        return key.getAlgorithm();
-    }
 }

@@ -43,7 +43,7 @@ final class MarketplaceFlow {
         byte[] key = Ed25519Keys.raw(leaf.getPublicKey());
         if (key == null) {
             return reject(ReasonCode.UNSUPPORTED_KEY_ALGORITHM, "The app's signing certificate " + leafName
-                    + " has a " + Ed25519Keys.algorithmName(leaf.getPublicKey())
+                    + " has a " + leaf.getPublicKey().getAlgorithm()
                     + " key; apps must be signed with Ed25519. Ask the vendor for an Ed25519-signed build.");
         }
         ReasonCode leafValidity = Certificates.validity(leaf, at);

@@ -12,15 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -182,11 +179,7 @@ public final class SignatureFiles {
 
     /** Lowercase hex SHA-256 of a DER SubjectPublicKeyInfo: the form of the hint. */
     static String keySha256(byte[] subjectPublicKeyInfo) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(subjectPublicKeyInfo));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        return io.appsigning.truststore.TrustedCertificate.sha256Hex(subjectPublicKeyInfo);
     }
 
     /** The hint in lowercase, or null when it is not exactly 64 hex digits (then it is ignored). */

@@ -53,7 +53,12 @@ public final class TrustStoreComponent implements TrustStore {
     @Activate
     @Modified
     synchronized void configure(BundleContext context, Config config) {
-        Path home = Path.of(context.getProperty("appsigning.home") != null ? context.getProperty("appsigning.home") : "upm-home");
+        String homeProperty = context.getProperty("appsigning.home");
+        if ((homeProperty == null || homeProperty.isBlank()) && (config.path().isBlank() || config.denylist().isBlank())) {
+            throw new IllegalStateException("The framework property appsigning.home is not set and the configuration (PID " + PID
+                    + ") names no trust store path and deny list: the product must say where its trust store is.");
+        }
+        Path home = homeProperty == null || homeProperty.isBlank() ? null : Path.of(homeProperty);
         Settings next = new Settings(
                 config.path().isBlank() ? home.resolve("upmconfig/truststore") : Path.of(config.path()),
                 config.denylist().isBlank() ? home.resolve("upmconfig/denylist") : Path.of(config.denylist()),

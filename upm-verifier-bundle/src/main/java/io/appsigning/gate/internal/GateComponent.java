@@ -286,7 +286,9 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         // One snapshot for the whole decision, so that a reload cannot mix two trust stores.
         TrustStoreSnapshot snapshot = store.snapshot();
         PendingVerification pending = mode == Mode.OFF ? null
-                : AppVerifier.of(snapshot, new VerificationOptions(now, policy.looseTrustStore())).begin(request.signatureFile());
+                // Rereadable: the spool file holds the same bytes, so the custom flow can check the hinted key in the
+                // streaming pass and the other keys only if that fails, instead of hashing every key at once.
+                : AppVerifier.of(snapshot, new VerificationOptions(now, policy.looseTrustStore())).beginRereadable(request.signatureFile());
         MessageDigest sha256 = sha256();
         Path file = null;
         try {
@@ -304,7 +306,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 };
             }
             String appSha256 = HexFormat.of().formatHex(sha256.digest());
-            VerificationResult verification = pending == null ? null : pending.finish();
+            VerificationResult verification = pending == null ? null : pending.finish(file);
             if (verification == null && snapshot.denyList().denies(appSha256)) {
                 verification = new VerificationResult(ReasonCode.REVOKED, null, null,
                         "This app (SHA-256 " + appSha256 + ") is on the deny list. Do not install it.", appSha256);
@@ -582,7 +584,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     }
 
     private static String archiveName(String key) {
-        return HexFormat.of().formatHex(sha256().digest(key.getBytes(StandardCharsets.UTF_8))) + ".jar";
+        return io.appsigning.truststore.TrustedCertificate.sha256Hex(key.getBytes(StandardCharsets.UTF_8)) + ".jar";
     }
 
     /** Puts the archived earlier version back; says in words what really happened. */

@@ -18,8 +18,12 @@ final class PluginsFolder {
 
     /** {@code <appsigning.home>/plugins}, absolute and normalized. */
     static Path of(BundleContext context) {
-        String home = context.getProperty("appsigning.home");
-        return Path.of(home != null ? home : "upm-home").toAbsolutePath().normalize().resolve("plugins");
+        String home = context.getProperty(HomeStore.HOME_PROPERTY);
+        if (home == null || home.isBlank()) {
+            throw new IllegalStateException("The framework property " + HomeStore.HOME_PROPERTY + " is not set: the product"
+                    + " must name its home folder.");
+        }
+        return Path.of(home).toAbsolutePath().normalize().resolve("plugins");
     }
 
     /**
