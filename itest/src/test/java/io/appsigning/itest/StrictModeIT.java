@@ -11,15 +11,11 @@ import io.appsigning.gate.InstallRequest;
 import io.appsigning.gate.Origin;
 import io.appsigning.gate.SignatureStatus;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
 import org.apache.felix.hc.api.ResultLog;
@@ -80,17 +76,8 @@ public class StrictModeIT {
         return testBundle(name, version, Map.of());
     }
 
-    private static byte[] testBundle(String name, String version, Map<String, String> headers) throws Exception {
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", name);
-        main.putValue("Bundle-Version", version);
-        headers.forEach(main::putValue);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new JarOutputStream(bytes, manifest).close();
-        return bytes.toByteArray();
+    private static byte[] testBundle(String name, String version, Map<String, String> headers) {
+        return io.appsigning.testsupport.TestBundles.bundle(name, version, 0, headers);
     }
 
     private Bundle installDirectly(String location, String name) throws Exception {

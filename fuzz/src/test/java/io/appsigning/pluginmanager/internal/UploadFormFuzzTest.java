@@ -50,32 +50,7 @@ class UploadFormFuzzTest {
     }
 
     private static RequestContext request(String contentType, byte[] body) {
-        return new RequestContext() {
-            @Override
-            public String getCharacterEncoding() {
-                return null;
-            }
-
-            @Override
-            public long getContentLength() {
-                return body.length;
-            }
-
-            @Override
-            public String getContentType() {
-                return contentType;
-            }
-
-            @Override
-            public InputStream getInputStream() {
-                return new ByteArrayInputStream(body);
-            }
-
-            @Override
-            public boolean isMultipartRelated() {
-                return false;
-            }
-        };
+        return UploadForm.request(contentType, body.length, new ByteArrayInputStream(body));
     }
 
     private static boolean containsDelimiter(byte[] app, String boundary) {

@@ -21,6 +21,36 @@ final class UploadForm {
 
     private UploadForm() {}
 
+    /** A request as FileUpload reads it, from its parts: how the tests and the fuzz target feed it. */
+    static RequestContext request(String contentType, long contentLength, java.io.InputStream body) {
+        return new RequestContext() {
+            @Override
+            public String getCharacterEncoding() {
+                return null;
+            }
+
+            @Override
+            public long getContentLength() {
+                return contentLength;
+            }
+
+            @Override
+            public String getContentType() {
+                return contentType;
+            }
+
+            @Override
+            public java.io.InputStream getInputStream() {
+                return body;
+            }
+
+            @Override
+            public boolean isMultipartRelated() {
+                return false;
+            }
+        };
+    }
+
     static boolean isMultipart(RequestContext request) {
         return AbstractFileUpload.isMultipartContent(request);
     }

@@ -28,32 +28,7 @@ class UploadFormTest {
                 return super.read(b, off, Math.min(len, 1 + random.nextInt(7)));
             }
         };
-        return new RequestContext() {
-            @Override
-            public String getCharacterEncoding() {
-                return null;
-            }
-
-            @Override
-            public long getContentLength() {
-                return body.length;
-            }
-
-            @Override
-            public String getContentType() {
-                return contentType;
-            }
-
-            @Override
-            public InputStream getInputStream() {
-                return trickle;
-            }
-
-            @Override
-            public boolean isMultipartRelated() {
-                return false;
-            }
-        };
+        return UploadForm.request(contentType, body.length, trickle);
     }
 
     private static byte[] body(Object... nameFileBytes) throws IOException {
