@@ -2,7 +2,7 @@ package io.appsigning.maven;
 
 import io.appsigning.truststore.Identity;
 import io.appsigning.truststore.LoadProblem;
-import io.appsigning.truststore.TrustStoreLoader;
+import io.appsigning.truststore.internal.TrustStoreLoader;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.verifier.AppVerifier;
 import io.appsigning.verifier.VerificationOptions;

@@ -1,11 +1,11 @@
 package io.appsigning.bench;
 
-import io.appsigning.truststore.CertificateFiles;
+import io.appsigning.truststore.internal.CertificateFiles;
 import io.appsigning.truststore.Identity;
-import io.appsigning.truststore.ReloadingTrustStore;
-import io.appsigning.truststore.TrustStoreLoader;
+import io.appsigning.truststore.internal.ReloadingTrustStore;
+import io.appsigning.truststore.internal.TrustStoreLoader;
 import io.appsigning.truststore.TrustStoreSnapshot;
-import io.appsigning.truststore.TrustStoreSafety;
+import io.appsigning.truststore.internal.TrustStoreSafety;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

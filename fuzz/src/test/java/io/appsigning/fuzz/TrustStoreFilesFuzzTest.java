@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.appsigning.truststore.CertificateFiles;
+import io.appsigning.truststore.internal.CertificateFiles;
 import io.appsigning.truststore.DenyList;
 import java.nio.file.Files;
 import java.nio.file.Path;

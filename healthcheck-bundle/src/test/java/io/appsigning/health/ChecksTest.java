@@ -9,7 +9,7 @@ import io.appsigning.gate.Mode;
 import io.appsigning.gate.Policy;
 import io.appsigning.gate.SignatureStatus;
 import io.appsigning.testsupport.TestData;
-import io.appsigning.truststore.CertificateFiles;
+import io.appsigning.truststore.internal.CertificateFiles;
 import io.appsigning.truststore.SafetyFinding;
 import io.appsigning.truststore.SafetyVerdict;
 import io.appsigning.truststore.TrustedCertificate;

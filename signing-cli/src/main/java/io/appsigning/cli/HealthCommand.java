@@ -6,7 +6,7 @@ import io.appsigning.health.HealthReport;
 import io.appsigning.health.Status;
 import io.appsigning.health.TrustStoreChecks;
 import io.appsigning.truststore.Identity;
-import io.appsigning.truststore.TrustStoreLoader;
+import io.appsigning.truststore.internal.TrustStoreLoader;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import java.io.PrintStream;
 import java.nio.file.Path;

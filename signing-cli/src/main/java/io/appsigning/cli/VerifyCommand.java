@@ -3,7 +3,7 @@ package io.appsigning.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.truststore.Identity;
-import io.appsigning.truststore.TrustStoreLoader;
+import io.appsigning.truststore.internal.TrustStoreLoader;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.verifier.AppVerifier;
 import io.appsigning.verifier.SignatureFiles;

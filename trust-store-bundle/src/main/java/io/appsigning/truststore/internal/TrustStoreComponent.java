@@ -1,7 +1,7 @@
 package io.appsigning.truststore.internal;
 
 import io.appsigning.truststore.Identity;
-import io.appsigning.truststore.ReloadingTrustStore;
+import io.appsigning.truststore.internal.ReloadingTrustStore;
 import io.appsigning.truststore.TrustStore;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import java.nio.file.Path;

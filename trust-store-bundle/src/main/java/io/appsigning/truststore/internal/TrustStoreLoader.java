@@ -1,4 +1,16 @@
-package io.appsigning.truststore;
+package io.appsigning.truststore.internal;
+
+import io.appsigning.truststore.TrustedCertificate;
+
+import io.appsigning.truststore.TrustStoreSnapshot;
+
+import io.appsigning.truststore.SafetyVerdict;
+
+import io.appsigning.truststore.LoadProblem;
+
+import io.appsigning.truststore.Identity;
+
+import io.appsigning.truststore.DenyList;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,14 @@
-package io.appsigning.truststore;
+package io.appsigning.truststore.internal;
+
+import io.appsigning.truststore.TrustedCertificate;
+
+import io.appsigning.truststore.TrustStoreSnapshot;
+
+import io.appsigning.truststore.LoadProblem;
+
+import io.appsigning.truststore.Identity;
+
+import io.appsigning.truststore.DenyList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

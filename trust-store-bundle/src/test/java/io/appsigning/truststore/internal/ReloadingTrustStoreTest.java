@@ -1,4 +1,10 @@
-package io.appsigning.truststore;
+package io.appsigning.truststore.internal;
+
+import io.appsigning.truststore.TrustedCertificate;
+
+import io.appsigning.truststore.TrustStoreSnapshot;
+
+import io.appsigning.truststore.Identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,10 @@
-package io.appsigning.truststore;
+package io.appsigning.truststore.internal;
+
+import io.appsigning.truststore.SafetyVerdict;
+
+import io.appsigning.truststore.SafetyFinding;
+
+import io.appsigning.truststore.Identity;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

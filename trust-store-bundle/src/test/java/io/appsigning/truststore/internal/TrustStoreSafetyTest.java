@@ -1,4 +1,10 @@
-package io.appsigning.truststore;
+package io.appsigning.truststore.internal;
+
+import io.appsigning.truststore.SafetyVerdict;
+
+import io.appsigning.truststore.SafetyFinding;
+
+import io.appsigning.truststore.Identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,4 +1,8 @@
-package io.appsigning.truststore;
+package io.appsigning.truststore.internal;
+
+import io.appsigning.truststore.TrustedCertificate;
+
+import io.appsigning.truststore.LoadProblem;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
