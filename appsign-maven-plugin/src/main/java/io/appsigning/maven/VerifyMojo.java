@@ -4,7 +4,7 @@ import io.appsigning.truststore.Identity;
 import io.appsigning.truststore.LoadProblem;
 import io.appsigning.truststore.internal.TrustStoreLoader;
 import io.appsigning.truststore.TrustStoreSnapshot;
-import io.appsigning.verifier.AppVerifier;
+import io.appsigning.verifier.internal.AppVerifier;
 import io.appsigning.verifier.VerificationOptions;
 import io.appsigning.verifier.VerificationResult;
 import java.io.File;

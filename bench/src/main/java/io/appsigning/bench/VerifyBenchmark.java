@@ -4,7 +4,7 @@ import io.appsigning.truststore.DenyList;
 import io.appsigning.truststore.SafetyVerdict;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.truststore.TrustedCertificate;
-import io.appsigning.verifier.AppVerifier;
+import io.appsigning.verifier.internal.AppVerifier;
 import io.appsigning.verifier.ReasonCode;
 import io.appsigning.verifier.SignatureFiles;
 import io.appsigning.verifier.VerificationOptions;

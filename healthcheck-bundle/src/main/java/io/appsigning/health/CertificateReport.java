@@ -1,5 +1,7 @@
 package io.appsigning.health;
 
+import io.appsigning.health.internal.TrustStoreChecks;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -3,7 +3,7 @@ package io.appsigning.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.truststore.TrustedCertificate;
-import io.appsigning.verifier.Ed25519StreamingSigner;
+import io.appsigning.verifier.internal.Ed25519StreamingSigner;
 import io.appsigning.verifier.SignatureFiles;
 import java.io.FilterInputStream;
 import java.io.IOException;

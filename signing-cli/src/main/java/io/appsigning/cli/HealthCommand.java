@@ -4,7 +4,7 @@ import io.appsigning.health.CheckResult;
 import io.appsigning.health.HealthJson;
 import io.appsigning.health.HealthReport;
 import io.appsigning.health.Status;
-import io.appsigning.health.TrustStoreChecks;
+import io.appsigning.health.internal.TrustStoreChecks;
 import io.appsigning.truststore.Identity;
 import io.appsigning.truststore.internal.TrustStoreLoader;
 import io.appsigning.truststore.TrustStoreSnapshot;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.truststore.Identity;
 import io.appsigning.truststore.internal.TrustStoreLoader;
 import io.appsigning.truststore.TrustStoreSnapshot;
-import io.appsigning.verifier.AppVerifier;
+import io.appsigning.verifier.internal.AppVerifier;
 import io.appsigning.verifier.SignatureFiles;
 import io.appsigning.verifier.VerificationOptions;
 import io.appsigning.verifier.VerificationResult;

@@ -4,7 +4,7 @@ import static io.appsigning.cli.CliTest.appsign;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.appsigning.audit.AuditChain;
-import io.appsigning.audit.AuditLog;
+import io.appsigning.audit.internal.AuditLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -348,7 +348,7 @@ class CliTest {
         @Test
         void auditVerify() throws Exception {
             Path log = dir.resolve("audit.log");
-            io.appsigning.audit.AuditLog audit = io.appsigning.audit.AuditLog.open(log);
+            io.appsigning.audit.internal.AuditLog audit = io.appsigning.audit.internal.AuditLog.open(log);
             audit.append(java.util.Map.of("decision", "INSTALLED"));
             audit.append(java.util.Map.of("decision", "REJECTED"));
             assertThat(appsign("audit-verify", "--log", log.toString()).code()).isZero();

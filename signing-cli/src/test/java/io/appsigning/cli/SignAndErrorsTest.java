@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.appsigning.truststore.TrustedCertificate;
-import io.appsigning.verifier.Ed25519StreamingSigner;
+import io.appsigning.verifier.internal.Ed25519StreamingSigner;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;

@@ -1,5 +1,7 @@
 package io.appsigning.verifier;
 
+import io.appsigning.verifier.internal.AppVerifier;
+
 import java.io.IOException;
 import java.nio.file.Path;
 

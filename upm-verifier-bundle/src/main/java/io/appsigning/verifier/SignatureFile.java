@@ -11,9 +11,9 @@ import java.security.cert.X509Certificate;
  *                    SubjectPublicKeyInfo, or null when the file has none (or an unusable one).
  *                    Only an ordering hint, never a reason to trust anything.
  */
-record SignatureFile(byte[] signature, X509Certificate certificate, String keySha256) {
+public record SignatureFile(byte[] signature, X509Certificate certificate, String keySha256) {
 
-    Flow flow() {
+    public Flow flow() {
         return certificate != null ? Flow.MARKETPLACE : Flow.CUSTOM;
     }
 }

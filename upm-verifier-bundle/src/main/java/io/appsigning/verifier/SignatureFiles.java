@@ -1,5 +1,6 @@
 package io.appsigning.verifier;
 
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -48,7 +49,11 @@ public final class SignatureFiles {
     private SignatureFiles() {}
 
     /** The outcome of parsing: exactly one of {@code file} and {@code problem} is set. */
-    record Parsed(SignatureFile file, String problem) {}
+    /** The parser's answer: the file, or (file null) the problem in words. */
+    public record Parsed(SignatureFile file, String problem) {}
+
+    /** A pure Ed25519 signature's length in bytes. */
+    public static final int SIGNATURE_BYTES = 64;
 
     /**
      * Reads a signature file, at most {@link #MAX_BYTES} + 1 bytes of it, so that an oversize
@@ -77,7 +82,7 @@ public final class SignatureFiles {
      *                         SubjectPublicKeyInfo) becomes the hint; null writes no hint
      */
     public static byte[] encode(byte[] signature, X509Certificate leafOrNull, PublicKey signingKeyOrNull) {
-        if (signature == null || signature.length != Ed25519StreamingCheck.SIGNATURE_BYTES) {
+        if (signature == null || signature.length != SIGNATURE_BYTES) {
             throw new IllegalArgumentException("an Ed25519 signature has 64 bytes");
         }
         Base64.Encoder b64 = Base64.getEncoder();
@@ -101,7 +106,7 @@ public final class SignatureFiles {
         return json.append("\n}\n").toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    static Parsed parse(byte[] bytes) {
+    public static Parsed parse(byte[] bytes) {
         if (bytes.length > MAX_BYTES) {
             return problem("it is larger than " + MAX_BYTES + " bytes");
         }
@@ -155,7 +160,7 @@ public final class SignatureFiles {
         if (signature == null) {
             return problem("the required field \"signature\" is missing");
         }
-        if (signature.length != Ed25519StreamingCheck.SIGNATURE_BYTES) {
+        if (signature.length != SIGNATURE_BYTES) {
             return problem("\"signature\" decodes to " + signature.length + " bytes; an Ed25519 signature has 64");
         }
         X509Certificate certificate = null;
@@ -178,7 +183,7 @@ public final class SignatureFiles {
     }
 
     /** Lowercase hex SHA-256 of a DER SubjectPublicKeyInfo: the form of the hint. */
-    static String keySha256(byte[] subjectPublicKeyInfo) {
+    public static String keySha256(byte[] subjectPublicKeyInfo) {
         return io.appsigning.truststore.TrustedCertificate.sha256Hex(subjectPublicKeyInfo);
     }
 

@@ -1,5 +1,7 @@
 package io.appsigning.audit;
 
+import io.appsigning.audit.internal.AuditLog;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.appsigning.health.internal;
 
-import io.appsigning.health.TrustStoreChecks;
+import io.appsigning.health.internal.TrustStoreChecks;
 import io.appsigning.truststore.TrustStore;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,7 +4,7 @@ import io.appsigning.gate.AppRecords;
 import io.appsigning.gate.BlockedBundles;
 import io.appsigning.gate.PolicyService;
 import io.appsigning.health.CheckResult;
-import io.appsigning.health.SigningStatusCheck;
+import io.appsigning.health.internal.SigningStatusCheck;
 import io.appsigning.health.Status;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.appsigning.health.internal;
 
-import io.appsigning.health.SigningStatusCheck;
-import io.appsigning.health.TrustStoreChecks;
+import io.appsigning.health.internal.SigningStatusCheck;
+import io.appsigning.health.internal.TrustStoreChecks;
 import java.lang.System.Logger.Level;
 import java.util.LinkedHashMap;
 import java.util.Map;

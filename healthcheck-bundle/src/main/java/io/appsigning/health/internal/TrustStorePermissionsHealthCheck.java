@@ -1,7 +1,7 @@
 package io.appsigning.health.internal;
 
 import io.appsigning.gate.PolicyService;
-import io.appsigning.health.TrustStoreChecks;
+import io.appsigning.health.internal.TrustStoreChecks;
 import io.appsigning.truststore.TrustStore;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import org.apache.felix.hc.api.HealthCheck;

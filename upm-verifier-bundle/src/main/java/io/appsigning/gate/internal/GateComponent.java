@@ -14,7 +14,7 @@ import io.appsigning.gate.SignatureStatus;
 import io.appsigning.gate.UninstallOutcome;
 import io.appsigning.truststore.TrustStore;
 import io.appsigning.truststore.TrustStoreSnapshot;
-import io.appsigning.verifier.AppVerifier;
+import io.appsigning.verifier.internal.AppVerifier;
 import io.appsigning.verifier.PendingVerification;
 import io.appsigning.verifier.ReasonCode;
 import io.appsigning.verifier.VerificationOptions;

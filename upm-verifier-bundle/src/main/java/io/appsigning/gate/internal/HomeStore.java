@@ -1,6 +1,6 @@
 package io.appsigning.gate.internal;
 
-import io.appsigning.audit.AuditLog;
+import io.appsigning.audit.internal.AuditLog;
 import io.appsigning.audit.AuditTrail;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -1,4 +1,4 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

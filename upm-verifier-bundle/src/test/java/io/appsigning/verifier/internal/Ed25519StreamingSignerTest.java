@@ -1,4 +1,11 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
+
+
+import io.appsigning.verifier.VerificationOptions;
+
+import io.appsigning.verifier.VerificationResult;
+
+import io.appsigning.verifier.ReasonCode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

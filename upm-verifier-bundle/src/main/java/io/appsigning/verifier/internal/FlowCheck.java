@@ -1,4 +1,10 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
+
+import io.appsigning.verifier.VerificationResult;
+
+import io.appsigning.verifier.ReasonCode;
+
+import io.appsigning.verifier.Flow;
 
 import java.io.IOException;
 import java.security.MessageDigest;

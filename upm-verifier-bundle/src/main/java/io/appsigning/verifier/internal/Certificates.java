@@ -1,4 +1,8 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
+
+import io.appsigning.verifier.Signer;
+
+import io.appsigning.verifier.ReasonCode;
 
 import io.appsigning.truststore.TrustedCertificate;
 import java.security.cert.CertificateExpiredException;

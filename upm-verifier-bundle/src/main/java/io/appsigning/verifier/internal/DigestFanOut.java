@@ -1,4 +1,4 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
 
 import java.security.MessageDigest;
 import java.util.ArrayList;

@@ -1,4 +1,17 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
+
+import io.appsigning.verifier.SignatureFiles;
+
+import io.appsigning.verifier.SignatureFile;
+
+import io.appsigning.verifier.VerificationOptions;
+
+import io.appsigning.verifier.VerificationResult;
+
+import io.appsigning.verifier.ReasonCode;
+
+import io.appsigning.verifier.Flow;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,6 @@
-package io.appsigning.audit;
+package io.appsigning.audit.internal;
+
+import io.appsigning.audit.AuditChain;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,10 @@
-package io.appsigning.health;
+package io.appsigning.health.internal;
+
+import io.appsigning.health.HealthReport;
+
+import io.appsigning.health.Status;
+
+import io.appsigning.health.CheckResult;
 
 import io.appsigning.truststore.LoadProblem;
 import io.appsigning.truststore.SafetyFinding;

@@ -1,4 +1,12 @@
-package io.appsigning.health;
+package io.appsigning.health.internal;
+
+import io.appsigning.health.HealthJson;
+
+import io.appsigning.health.HealthReport;
+
+import io.appsigning.health.Status;
+
+import io.appsigning.health.CheckResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,16 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
+
+import io.appsigning.verifier.SignatureFiles;
+
+import io.appsigning.verifier.PendingVerification;
+
+import io.appsigning.verifier.VerificationOptions;
+
+import io.appsigning.verifier.VerificationResult;
+
+import io.appsigning.verifier.ReasonCode;
+
+import io.appsigning.verifier.Flow;
 
 import io.appsigning.truststore.TrustStoreSnapshot;
 import java.io.IOException;

@@ -1,4 +1,12 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
+
+import io.appsigning.verifier.SignatureFile;
+
+import io.appsigning.verifier.VerificationResult;
+
+import io.appsigning.verifier.ReasonCode;
+
+import io.appsigning.verifier.Flow;
 
 import io.appsigning.truststore.TrustStoreSnapshot;
 import io.appsigning.truststore.TrustedCertificate;

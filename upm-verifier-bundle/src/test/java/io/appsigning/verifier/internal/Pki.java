@@ -1,4 +1,4 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
 
 import io.appsigning.testsupport.TestPki;
 import io.appsigning.truststore.DenyList;

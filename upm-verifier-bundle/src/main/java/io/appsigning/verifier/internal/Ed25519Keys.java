@@ -1,4 +1,4 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
 
 import java.security.PublicKey;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;

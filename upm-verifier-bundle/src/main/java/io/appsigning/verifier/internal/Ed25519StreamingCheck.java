@@ -1,4 +1,4 @@
-package io.appsigning.verifier;
+package io.appsigning.verifier.internal;
 
 import java.math.BigInteger;
 import java.security.MessageDigest;

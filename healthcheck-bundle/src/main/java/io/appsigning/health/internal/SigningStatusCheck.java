@@ -1,4 +1,8 @@
-package io.appsigning.health;
+package io.appsigning.health.internal;
+
+import io.appsigning.health.Status;
+
+import io.appsigning.health.CheckResult;
 
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.Mode;
