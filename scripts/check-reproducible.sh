@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-jars() { find . -regex '.*/target/[^/]*\.jar' -not -path './bench/*' | LC_ALL=C sort; }
+# The project's own jars: not bench's (a profile), nor those of the Maven plugin's invoker test projects
+# (target/it/*), which only 'verify' builds.
+jars() { find . -regex '.*/target/[^/]*\.jar' -not -path './bench/*' -not -path '*/target/it/*' | LC_ALL=C sort; }
 
 if [ -z "$(jars)" ]; then
   echo "No jars yet: building them once (mvn -B -q -DskipTests package)"

@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Date;
 import java.util.Hashtable;
 import java.util.List;
@@ -177,8 +176,7 @@ public class ChurnIT {
                 new JcaX509v3CertificateBuilder(name, BigInteger.ONE, Date.from(Instant.now().minus(Duration.ofDays(1))),
                         Date.from(Instant.now().plus(Duration.ofDays(30))), name, vendor.getPublic())
                         .build(new JcaContentSignerBuilder("Ed25519").setProvider(new BouncyCastleProvider()).build(vendor.getPrivate())));
-        Files.writeString(home().resolve("upmconfig/truststore/churn.crt"), "-----BEGIN CERTIFICATE-----\n"
-                + Base64.getMimeEncoder().encodeToString(certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        Files.writeString(home().resolve("upmconfig/truststore/churn.crt"), io.appsigning.testsupport.Pem.certificate(certificate));
         TrustStore trust = Services.await(context, TrustStore.class);
         Services.awaitTrue("the trust store has the vendor", () -> trust.snapshot().certificates().size() == 1);
         ConfigurationAdmin configurationAdmin = Services.await(context, ConfigurationAdmin.class);
