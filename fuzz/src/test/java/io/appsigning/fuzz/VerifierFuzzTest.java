@@ -111,17 +111,21 @@ class VerifierFuzzTest {
         return copy;
     }
 
+    /**
+     * The signature a signature file holds, read independently of the product's parser: JSON by
+     * Jackson, then the base64 with ASCII white space dropped (DESIGN.md: it is ignored wherever it
+     * is, as {@code openssl base64} wraps lines); empty when there is none to read.
+     */
     private static byte[] signatureBytes(byte[] signatureFile) {
-        String json = new String(signatureFile, java.nio.charset.StandardCharsets.UTF_8);
-        int start = json.indexOf("\"signature\"");
-        if (start < 0) {
-            return new byte[0];
-        }
-        int open = json.indexOf('"', json.indexOf(':', start) + 1);
-        int close = json.indexOf('"', open + 1);
         try {
-            return Base64.getDecoder().decode(json.substring(open + 1, close).strip());
-        } catch (RuntimeException e) {
+            com.fasterxml.jackson.databind.JsonNode field = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(signatureFile).path("signature");
+            if (!field.isTextual()) {
+                return new byte[0];
+            }
+            String compact = field.asText().replaceAll("[ \t\n\u000B\f\r]", "");
+            return Base64.getDecoder().decode(compact);
+        } catch (java.io.IOException | RuntimeException e) {
             return new byte[0];
         }
     }

@@ -77,6 +77,17 @@ class BrowserIT {
         Files.write(screenshots.resolve(name + ".png"), png);
     }
 
+    private static byte[] obr(byte[] root, byte[] dependency) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("suite.jar"));
+            zip.write(root);
+            zip.putNextEntry(new java.util.zip.ZipEntry("dependencies/lib.jar"));
+            zip.write(dependency);
+        }
+        return bytes.toByteArray();
+    }
+
     private static WebElement visible(String id) {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(id)));
     }
@@ -138,11 +149,27 @@ class BrowserIT {
         assertThat(browser.findElement(By.id("upload-result")).getText()).contains("What to do").doesNotContain("undefined").doesNotContain("null");
         screenshot("04-upload-rejected");
 
+        // An OBR archive with one dependency: signed as a whole, installed as one app.
+        byte[] suite = obr(io.appsigning.testsupport.TestBundles.bundle("com.acme.suite", "1.0.0", 0,
+                java.util.Map.of("Import-Package", "com.acme.lib", "Bundle-Name", "Acme Suite")),
+                io.appsigning.testsupport.TestBundles.bundle("com.acme.lib", "1.0.0", 0, java.util.Map.of("Export-Package", "com.acme.lib")));
+        Path obrFile = Files.write(files.resolve("suite.obr"), suite);
+        Path obrSig = Files.write(files.resolve("suite.obr.sig"), vendor.signatureFile(suite));
+        browser.findElement(By.cssSelector("a[data-view=upload]")).click();
+        visible("upload-app").sendKeys(obrFile.toString());
+        browser.findElement(By.id("upload-sig")).sendKeys(obrSig.toString());
+        browser.findElement(By.id("upload-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("result-title"), "Installed and verified"));
+        assertThat(browser.findElement(By.id("upload-result")).getText()).contains("Acme Suite is active");
+        screenshot("04b-upload-obr");
+
         // The apps page shows the verified app with its badge, and not the rejected one.
         browser.findElement(By.cssSelector("a[data-view=apps]")).click();
         WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr[data-key='com.acme.dashboard']")));
         assertThat(row.getText()).contains("3.2.1").contains("ACTIVE").contains("Verified").contains("CN=Acme Vendor");
         assertThat(browser.findElements(By.cssSelector("tr[data-key='com.acme.evil']"))).isEmpty();
+        assertThat(browser.findElements(By.cssSelector("tr[data-key='com.acme.suite']"))).as("the OBR is one app").hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("tr[data-key='com.acme.lib']"))).as("its dependency is not an app").isEmpty();
         assertThat(browser.findElement(By.id("apps-folder")).getText()).contains("Trust store: " + home.resolve("upmconfig/truststore"));
         row.click();
         assertThat(visible("app-details").getText()).contains("App SHA-256").contains("Installed by\nadmin")

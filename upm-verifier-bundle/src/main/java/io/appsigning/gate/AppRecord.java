@@ -18,6 +18,8 @@ import java.time.Instant;
  * @param recordedAt  when the record was made (when the app was installed or updated)
  * @param installedBy who installed it: the administrator's user name, or {@code FILE_SYSTEM} or
  *                    {@code PRODUCT} where no person asked
+ * @param dependencies for an app from an OBR archive, the locations of the dependency bundles it
+ *                     installed (they go when no other app needs them); empty otherwise
  */
 public record AppRecord(
         String key,
@@ -28,4 +30,16 @@ public record AppRecord(
         ReasonCode reason,
         String appSha256,
         Instant recordedAt,
-        String installedBy) {}
+        String installedBy,
+        java.util.List<String> dependencies) {
+
+    public AppRecord {
+        dependencies = dependencies == null ? java.util.List.of() : java.util.List.copyOf(dependencies);
+    }
+
+    /** A record of an app without dependency bundles. */
+    public AppRecord(String key, String version, SignatureStatus status, Flow flow, Signer signer, ReasonCode reason,
+                     String appSha256, Instant recordedAt, String installedBy) {
+        this(key, version, status, flow, signer, reason, appSha256, recordedAt, installedBy, java.util.List.of());
+    }
+}

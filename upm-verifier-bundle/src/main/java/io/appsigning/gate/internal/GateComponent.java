@@ -92,6 +92,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     /** The sample host installs its own bundles at locations {@code product:NAME}. */
     static final String DEFAULT_APP_FILTER = "(!(bundle.location=product:*))";
     static final String LOCATION_PREFIX = "upm:app:";
+    /** Dependency bundles of OBR apps: part of an app, never an app of their own. */
+    static final String DEPENDENCY_PREFIX = "upm:dependency:";
     static final String FILE_SYSTEM_USER = "FILE_SYSTEM";
     private static final System.Logger LOG = System.getLogger(GateComponent.class.getName());
     private static final long DRAIN_MILLIS = 60_000;
@@ -211,7 +213,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
 
     @Override
     public boolean isApp(Bundle bundle) {
-        if (bundle.getBundleId() == 0 || bundle.getSymbolicName() == null) {
+        if (bundle.getBundleId() == 0 || bundle.getSymbolicName() == null || bundle.getLocation().startsWith(DEPENDENCY_PREFIX)) {
             return false;
         }
         Map<String, Object> properties = new java.util.HashMap<>();
@@ -319,13 +321,43 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 return rejected(request, mode, claimed.problem() == null ? claimed : null, verification.reason().name(),
                         verification.message(), verification, appSha256);
             }
-            BundleManifests.Identity identity = BundleManifests.read(file);
-            if (identity.problem() != null) {
-                return rejected(request, mode, null, InstallOutcome.INVALID_APP, identity.problem() + problemHint(file),
-                        verification, appSha256);
+            ObrArchive.Contents obr = null;
+            Path bundleFile = file;
+            List<Dependency> dependencies = List.of();
+            if (ObrArchive.isArchive(file)) {
+                // An OBR: the signature covered the whole archive; its bundles are installed whole or not at all.
+                try {
+                    obr = ObrArchive.extract(file, spool, maxAppBytes);
+                } catch (ObrArchive.NotAnArchive e) {
+                    return rejected(request, mode, null, InstallOutcome.INVALID_APP, "The file is not a valid app: "
+                            + e.getMessage() + ".", verification, appSha256);
+                }
+                bundleFile = obr.root();
+                List<Dependency> read = new ArrayList<>();
+                for (Path dependency : obr.dependencies()) {
+                    BundleManifests.Identity needed = BundleManifests.read(dependency);
+                    if (needed.problem() != null) {
+                        obr.deleteQuietly();
+                        return rejected(request, mode, null, InstallOutcome.INVALID_APP, "A dependency in the OBR archive: "
+                                + needed.problem(), verification, appSha256);
+                    }
+                    read.add(new Dependency(needed, dependency));
+                }
+                dependencies = List.copyOf(read);
             }
-            synchronized (keyLocks.computeIfAbsent(identity.symbolicName(), key -> new Object())) {
-                return installOrUpdate(request, mode, identity, file, verification, appSha256, now);
+            try {
+                BundleManifests.Identity identity = BundleManifests.read(bundleFile);
+                if (identity.problem() != null) {
+                    return rejected(request, mode, null, InstallOutcome.INVALID_APP, identity.problem() + problemHint(bundleFile),
+                            verification, appSha256);
+                }
+                synchronized (keyLocks.computeIfAbsent(identity.symbolicName(), key -> new Object())) {
+                    return installOrUpdate(request, mode, identity, bundleFile, dependencies, verification, appSha256, now);
+                }
+            } finally {
+                if (obr != null) {
+                    obr.deleteQuietly();
+                }
             }
         } catch (IOException e) {
             LOG.log(Level.ERROR, "Install of " + request.fileName() + " failed: " + e);
@@ -385,8 +417,18 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         }
     }
 
+    /** A dependency bundle of an OBR archive: what its manifest says, and its extracted file. */
+    private record Dependency(BundleManifests.Identity identity, Path file) {}
+
+    /** The dependencies an install put in place: the bundles it installed, and every location the app needs. */
+    private record Placed(List<Bundle> installed, List<String> locations) {
+
+        static final Placed NONE = new Placed(List.of(), List.of());
+    }
+
     private InstallOutcome installOrUpdate(InstallRequest request, Mode mode, BundleManifests.Identity identity, Path file,
-                                           VerificationResult verification, String appSha256, Instant now) throws IOException {
+                                           List<Dependency> dependencies, VerificationResult verification, String appSha256,
+                                           Instant now) throws IOException {
         String key = identity.symbolicName();
         Optional<String> productName = productBundleNamed(key);
         if (productName.isPresent()) {
@@ -419,15 +461,30 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             Files.deleteIfExists(staged);
             throw e;
         }
+        Placed placed = Placed.NONE;
         try {
+            if (!dependencies.isEmpty()) {
+                String problem = dependencyProblem(key, dependencies);
+                if (problem != null) {
+                    return rejected(request, mode, identity, InstallOutcome.INVALID_APP, problem, verification, appSha256);
+                }
+                try {
+                    placed = placeDependencies(key, dependencies);
+                } catch (IOException e) {
+                    return rejected(request, mode, identity, InstallOutcome.INVALID_APP, e.getMessage()
+                            + "; nothing was installed.", verification, appSha256);
+                }
+            }
             AppRecord record = new AppRecord(key, identity.version(), status(verification), verification == null ? null
                     : verification.flow(), verification == null ? null : verification.signer(),
-                    verification == null ? null : verification.reason(), appSha256, now, request.user());
+                    verification == null ? null : verification.reason(), appSha256, now, request.user(), placed.locations());
             String decision = existing == null ? "INSTALLED" : "UPDATED";
             InstallOutcome failed = existing == null
-                    ? installNew(request, mode, identity, staged, verification, appSha256, record)
-                    : update(request, mode, identity, existing, staged, archived, verification, appSha256, record, previousRecord);
+                    ? installNew(request, mode, identity, staged, verification, appSha256, record, placed)
+                    : update(request, mode, identity, existing, staged, archived, verification, appSha256, record, previousRecord,
+                            placed);
             if (failed != null) {
+                removeInstalled(placed);
                 return failed;
             }
             try {
@@ -439,11 +496,15 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                         + ": " + e.getMessage());
                 String undone = existing == null ? uninstallNew(key) : rollBack(existing, archived, previousVersion);
                 home.records().restore(key, previousRecord);
+                removeInstalled(placed);
                 return new InstallOutcome(false, InstallOutcome.AUDIT_UNAVAILABLE, "The decision could not be written to"
                         + " the audit log (" + e.getMessage() + "), so the app was not installed: " + undone
                         + " Check that the product can write " + home.audit().file() + ".", null, verification, previousVersion);
             }
             Files.move(staged, archived, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            if (previousRecord != null) {
+                removeUnneeded(previousRecord.dependencies());
+            }
             LOG.log(Level.INFO, decision + " " + key + " " + identity.version() + " (" + code(verification) + ", mode " + mode
                     + ", by " + request.user() + ")");
             return new InstallOutcome(true, code(verification), message(verification, mode), record, verification,
@@ -475,7 +536,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
 
     /** Installs a new app; null on success, else the (audited) refusal, with nothing left installed. */
     private InstallOutcome installNew(InstallRequest request, Mode mode, BundleManifests.Identity identity, Path staged,
-                                      VerificationResult verification, String appSha256, AppRecord record) throws IOException {
+                                      VerificationResult verification, String appSha256, AppRecord record, Placed placed)
+            throws IOException {
         String key = identity.symbolicName();
         Bundle bundle;
         try (InputStream in = Files.newInputStream(staged)) {
@@ -500,6 +562,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             throw e;
         }
         try {
+            startAll(placed.installed());
             bundle.start();
         } catch (BundleException | RuntimeException e) {
             uninstallQuietly(bundle);
@@ -513,7 +576,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     /** Updates an installed app; null on success, else the (audited) refusal with the earlier version running. */
     private InstallOutcome update(InstallRequest request, Mode mode, BundleManifests.Identity identity, Bundle existing,
                                   Path staged, Path archived, VerificationResult verification, String appSha256,
-                                  AppRecord record, AppRecord previousRecord) throws IOException {
+                                  AppRecord record, AppRecord previousRecord, Placed placed) throws IOException {
         String key = identity.symbolicName();
         String previousVersion = existing.getVersion().toString();
         home.records().put(record);
@@ -527,6 +590,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             if (mismatch != null) {
                 throw new BundleException(mismatch);
             }
+            startAll(placed.installed());
             refresh(existing);
             existing.start();
         } catch (BundleException | IOException | RuntimeException e) {
@@ -537,6 +601,101 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     verification, appSha256);
         }
         return null;
+    }
+
+    /** Why these dependencies cannot go in, or null: a product bundle's name, or the app itself. */
+    private String dependencyProblem(String key, List<Dependency> dependencies) {
+        for (Dependency dependency : dependencies) {
+            String name = dependency.identity().symbolicName();
+            if (name.equals(key)) {
+                return "The OBR archive lists the app " + key + " itself among its dependencies.";
+            }
+            for (Bundle bundle : context.getBundles()) {
+                if (name.equals(bundle.getSymbolicName()) && isApp(bundle)
+                        && bundle.getVersion().compareTo(Version.parseVersion(dependency.identity().version())) < 0) {
+                    return "The OBR archive's dependency " + name + " " + dependency.identity().version() + " would replace the"
+                            + " installed app " + name + " " + bundle.getVersion() + "; update that app on its own.";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Installs (without starting) each dependency that is not already present at the same or a newer
+     * version; on any failure removes what it installed and throws. Kept and new dependency bundles
+     * of this product's OBR apps are what the app needs.
+     */
+    private Placed placeDependencies(String key, List<Dependency> dependencies) throws IOException {
+        List<Bundle> installed = new ArrayList<>();
+        List<String> locations = new ArrayList<>();
+        try {
+            for (Dependency dependency : dependencies) {
+                String name = dependency.identity().symbolicName();
+                Version version = Version.parseVersion(dependency.identity().version());
+                Optional<Bundle> present = java.util.Arrays.stream(context.getBundles())
+                        .filter(bundle -> name.equals(bundle.getSymbolicName()) && bundle.getVersion().compareTo(version) >= 0)
+                        .findFirst();
+                if (present.isPresent()) {
+                    if (present.get().getLocation().startsWith(DEPENDENCY_PREFIX)) {
+                        locations.add(present.get().getLocation());
+                    }
+                    continue;
+                }
+                String location = DEPENDENCY_PREFIX + name + ":" + version;
+                Bundle bundle;
+                try (InputStream in = Files.newInputStream(dependency.file())) {
+                    bundle = context.installBundle(location, in);
+                }
+                installed.add(bundle);
+                if (!name.equals(bundle.getSymbolicName()) || !version.equals(bundle.getVersion())) {
+                    throw new BundleException("the dependency's manifest reads differently to the framework ("
+                            + bundle.getSymbolicName() + " " + bundle.getVersion() + ")");
+                }
+                locations.add(location);
+            }
+        } catch (BundleException | RuntimeException e) {
+            removeInstalled(new Placed(installed, locations));
+            throw new IOException("A dependency of " + key + " could not be installed: " + e.getMessage(), e);
+        }
+        return new Placed(List.copyOf(installed), List.copyOf(locations));
+    }
+
+    private static void startAll(List<Bundle> bundles) throws BundleException {
+        for (Bundle bundle : bundles) {
+            if (bundle.getHeaders("").get(org.osgi.framework.Constants.FRAGMENT_HOST) == null) {
+                bundle.start();
+            }
+        }
+    }
+
+    /** Undoes what {@link #placeDependencies} installed. */
+    private void removeInstalled(Placed placed) {
+        for (Bundle bundle : placed.installed()) {
+            uninstallQuietly(bundle);
+        }
+        if (!placed.installed().isEmpty()) {
+            refresh(placed.installed());
+        }
+    }
+
+    /** Uninstalls the dependency bundles at these locations that no recorded app needs any more. */
+    private void removeUnneeded(List<String> locations) {
+        java.util.Set<String> needed = new java.util.HashSet<>();
+        for (AppRecord record : home.records().all()) {
+            needed.addAll(record.dependencies());
+        }
+        List<Bundle> removed = new ArrayList<>();
+        for (String location : locations) {
+            Bundle bundle = context.getBundle(location);
+            if (bundle != null && !needed.contains(location)) {
+                uninstallQuietly(bundle);
+                removed.add(bundle);
+            }
+        }
+        if (!removed.isEmpty()) {
+            refresh(removed);
+        }
     }
 
     private String identityMismatch(Bundle bundle, BundleManifests.Identity identity) {
@@ -617,8 +776,13 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
 
     /** Rewires what used the old revision, and waits for the framework to finish. */
     private void refresh(Bundle bundle) {
+        refresh(List.of(bundle));
+    }
+
+    private void refresh(List<Bundle> bundles) {
+        Bundle bundle = bundles.get(0);
         var done = new java.util.concurrent.CountDownLatch(1);
-        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).refreshBundles(List.of(bundle),
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).refreshBundles(bundles,
                 event -> done.countDown());
         try {
             if (!done.await(REFRESH_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -698,6 +862,9 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 refresh(bundle);
                 try {
                     home.records().remove(key);
+                    if (previous != null) {
+                        removeUnneeded(previous.dependencies());
+                    }
                     Files.deleteIfExists(archive.resolve(archiveName(key)));
                 } catch (IOException e) {
                     LOG.log(Level.ERROR, "Uninstalled " + key + " but could not update its record: " + e.getMessage());

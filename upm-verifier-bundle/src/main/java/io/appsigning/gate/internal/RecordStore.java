@@ -114,6 +114,10 @@ final class RecordStore {
         node.put("appSha256", record.appSha256());
         node.put("recordedAt", record.recordedAt().toString());
         node.put("installedBy", record.installedBy());
+        if (!record.dependencies().isEmpty()) {
+            ArrayNode dependencies = node.putArray("dependencies");
+            record.dependencies().forEach(dependencies::add);
+        }
         return node;
     }
 
@@ -124,7 +128,17 @@ final class RecordStore {
                 text(node, "flow") == null ? null : Flow.valueOf(text(node, "flow")),
                 signer == null || signer.isNull() ? null : new Signer(signer.get("subject").asText(), signer.get("sha256").asText()),
                 text(node, "reason") == null ? null : ReasonCode.valueOf(text(node, "reason")),
-                text(node, "appSha256"), Instant.parse(node.get("recordedAt").asText()), text(node, "installedBy"));
+                text(node, "appSha256"), Instant.parse(node.get("recordedAt").asText()), text(node, "installedBy"),
+                dependencies(node));
+    }
+
+    private static List<String> dependencies(JsonNode node) {
+        List<String> locations = new java.util.ArrayList<>();
+        JsonNode array = node.get("dependencies");
+        if (array != null && array.isArray()) {
+            array.forEach(location -> locations.add(location.asText()));
+        }
+        return locations;
     }
 
     private static String text(JsonNode node, String field) {

@@ -53,7 +53,8 @@ public final class StrictResolverHook implements ResolverHookFactory, BlockedBun
     static final String STRICT_PROPERTY = "appsigning.strict";
     static final String STRICT_KEY = "strict";
     static final String PRODUCT_PREFIX = "product:";
-    static final String GATE_PREFIX = "upm:app:";
+    static final String GATE_PREFIX = GateComponent.LOCATION_PREFIX;
+    static final String DEPENDENCY_PREFIX = GateComponent.DEPENDENCY_PREFIX;
     private static final System.Logger LOG = System.getLogger(StrictResolverHook.class.getName());
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -209,6 +210,18 @@ public final class StrictResolverHook implements ResolverHookFactory, BlockedBun
         String location = bundle.getLocation();
         if (location.startsWith(PRODUCT_PREFIX)) {
             return true;
+        }
+        if (location.startsWith(DEPENDENCY_PREFIX)) {
+            // A dependency bundle of an OBR app: allowed while an app's record names it.
+            if (records == null) {
+                return false;
+            }
+            try {
+                return records.all().stream().anyMatch(record -> record.dependencies().contains(location));
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "Strict mode could not read the app records; refusing " + location, e);
+                return false;
+            }
         }
         boolean fromGate = location.startsWith(GATE_PREFIX);
         if (!fromGate && !PluginsFolder.contains(plugins, location)) {
