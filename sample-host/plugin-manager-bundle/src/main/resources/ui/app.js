@@ -291,7 +291,13 @@ function showUploadResult(status, body, fileName) {
     return;
   }
   const error = body && body.error ? body.error : { code: 'HTTP_' + status, message: 'The server answered ' + status + '.' };
-  const [title, meaning, todo] = REASONS[error.code] || ['Rejected', '', ''];
+  let [title, meaning, todo] = REASONS[error.code] || ['Rejected', '', ''];
+  if (error.code === 'INVALID_APP' && /cannot start/.test(error.message)) {
+    // A verified app that does not run here is not a wrong file: say what did happen.
+    [title, meaning, todo] = ['Cannot start', 'The app was verified but cannot start in this product.',
+      /earlier version .* keeps running/.test(error.message) ? 'The earlier version still runs. Ask the vendor for a version that runs on this product.'
+        : 'Nothing was installed. Ask the vendor for a version that runs on this product.'];
+  }
   box.className = 'card result bad';
   box.append(...[el('h2', { id: 'result-title' }, 'Rejected: ' + title),
     el('p', {}, fileName + ' was not installed. ', el('span', { class: 'code', id: 'result-code' }, error.code)),

@@ -95,7 +95,14 @@ class BrowserIT {
     @Test
     void anAdministratorsSession() throws Exception {
         TestApps vendor = new TestApps("CN=Acme Vendor");
-        Files.writeString(home.resolve("upmconfig/truststore/vendor.crt"), vendor.certificatePem());
+        // The operator adds the vendor's certificate with the CLI, as the README says.
+        Path certificateFile = Files.writeString(files.resolve("vendor.crt"), vendor.certificatePem());
+        Process trustAdd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("appsign.jar", "../signing-cli/target/appsign.jar"), "trust", "add",
+                "--trust-store", home.resolve("upmconfig/truststore").toString(), certificateFile.toString())
+                .redirectErrorStream(true).start();
+        String trustAddOutput = new String(trustAdd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(trustAdd.waitFor()).as(trustAddOutput).isZero();
         byte[] app = TestApps.bundle("com.acme.dashboard", "3.2.1", 50_000);
         Path appFile = Files.write(files.resolve("dashboard.jar"), app);
         Path sigFile = Files.write(files.resolve("dashboard.jar.sig"), vendor.signatureFile(app));
@@ -193,7 +200,7 @@ class BrowserIT {
         // The trusted certificates, as the product sees them; the product never writes them.
         browser.findElement(By.cssSelector("a[data-view=certificates]")).click();
         WebElement vendorRow = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#cert-body tr")));
-        assertThat(vendorRow.getText()).contains("CN=Acme Vendor").contains("Leaf, Ed25519").contains("valid").contains("vendor.crt");
+        assertThat(vendorRow.getText()).contains("CN=Acme Vendor").contains("Leaf, Ed25519").contains("valid").containsPattern("acme-vendor-[0-9a-f]{12}\\.pem");
         assertThat(browser.findElement(By.id("cert-location")).getText()).isEqualTo(home.resolve("upmconfig/truststore").toString());
         assertThat(browser.findElement(By.id("cert-safety")).getText()).isEqualTo(HostProcess.asProductUser() ? "Protected" : "Warning");
         assertThat(browser.findElement(By.id("trust-banner")).isDisplayed()).isFalse();

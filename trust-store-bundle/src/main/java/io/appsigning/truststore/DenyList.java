@@ -12,6 +12,9 @@ public record DenyList(Set<String> sha256) {
 
     private static final DenyList EMPTY = new DenyList(Set.of());
 
+    /** How a load problem of a deny list that cannot be used begins: the product then trusts nothing. */
+    public static final String UNUSABLE = "the deny list cannot be used, so nothing is trusted: ";
+
     public DenyList {
         // Normalised once here, so that every lookup compares like with like.
         sha256 = sha256.stream().map(DenyList::normalise).collect(java.util.stream.Collectors.toUnmodifiableSet());

@@ -39,7 +39,8 @@ public final class TrustStoreChecks {
     }
 
     /**
-     * CRITICAL when the product user can change the trust store (each finding with its fix),
+     * CRITICAL when the product user can change the trust store (each finding with its fix) or the
+     * deny list cannot be used (the product then trusts nothing),
      * WARN when that is accepted by {@code looseCheck}, when the product runs as root, or when
      * files were skipped; OK otherwise.
      */
@@ -66,7 +67,8 @@ public final class TrustStoreChecks {
                     + " that does not own the trust store.");
         }
         for (LoadProblem problem : problems) {
-            status = status.worse(Status.WARN);
+            // A deny list that cannot be used makes the product trust nothing: as serious as an unsafe folder.
+            status = status.worse(problem.message().startsWith(io.appsigning.truststore.DenyList.UNUSABLE) ? Status.CRITICAL : Status.WARN);
             messages.add(problem.message());
         }
         if (messages.isEmpty()) {

@@ -79,6 +79,17 @@ class ChecksTest {
     }
 
     @Test
+    void aDenyListThatCannotBeUsedIsCriticalAndOtherSkippedFilesAWarning() {
+        SafetyVerdict safe = new SafetyVerdict("product", false, List.of());
+        CheckResult deny = TrustStoreChecks.permissions(safe, false, List.of(new io.appsigning.truststore.LoadProblem(
+                Path.of("/t/denylist"), io.appsigning.truststore.DenyList.UNUSABLE + "line 1: not a SHA-256 digest")));
+        assertThat(deny.status()).as("the product trusts nothing").isEqualTo(Status.CRITICAL);
+        CheckResult skipped = TrustStoreChecks.permissions(safe, false, List.of(new io.appsigning.truststore.LoadProblem(
+                Path.of("/t/broken.crt"), "skipped /t/broken.crt: not a certificate")));
+        assertThat(skipped.status()).isEqualTo(Status.WARN);
+    }
+
+    @Test
     void signingStatus() {
         Instant now = Instant.parse("2026-11-24T00:00:00Z");
         AppRecord unsigned = new AppRecord("com.acme.a", "1.0.0", SignatureStatus.UNSIGNED, null, null,

@@ -13,6 +13,7 @@ import io.appsigning.truststore.LoadProblem;
 import io.appsigning.truststore.Identity;
 
 import io.appsigning.truststore.DenyList;
+import io.appsigning.truststore.SafetyFinding;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -43,6 +44,8 @@ import java.util.concurrent.atomic.LongAdder;
  * being written is read again on the next pass rather than taken as final.
  */
 public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ReloadingTrustStore.class.getName());
 
     /** A parse failure this fresh may be a file still being written. */
     private static final Duration SETTLE = Duration.ofSeconds(2);
@@ -234,11 +237,39 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
                 deny = DenyList.load(denyListFile);
             } catch (IOException | IllegalArgumentException e) {
                 // A deny list that cannot be read might hide a revocation: trust nothing until it is fixed.
-                allProblems.add(new LoadProblem(denyListFile, "the deny list cannot be used, so nothing is trusted: " + e.getMessage()));
+                allProblems.add(new LoadProblem(denyListFile, DenyList.UNUSABLE + e.getMessage()));
                 trusted = List.of();
             }
         }
-        current.set(new TrustStoreSnapshot(folder, trusted, allProblems, safety.join(), deny, clock.instant()));
+        TrustStoreSnapshot next = new TrustStoreSnapshot(folder, trusted, allProblems, safety.join(), deny, clock.instant());
+        TrustStoreSnapshot previous = current.getAndSet(next);
+        reportTrustChange(previous, next);
+    }
+
+    /** One log line when the trust store starts or stops trusting nothing, so an operator sees it happen. */
+    private void reportTrustChange(TrustStoreSnapshot previous, TrustStoreSnapshot next) {
+        String now = whyNothingIsTrusted(next);
+        String before = previous == null ? null : whyNothingIsTrusted(previous);
+        if (now != null && !now.equals(before)) {
+            LOG.log(System.Logger.Level.WARNING, "The trust store " + folder + " trusts nothing now: " + now
+                    + ". Every signed upload is rejected until it is fixed.");
+        } else if (now == null && before != null) {
+            LOG.log(System.Logger.Level.INFO, "The trust store " + folder + " is usable again (" + next.certificates().size()
+                    + " certificates).");
+        }
+    }
+
+    private static String whyNothingIsTrusted(TrustStoreSnapshot snapshot) {
+        if (!snapshot.safety().safe()) {
+            SafetyFinding first = snapshot.safety().findings().get(0);
+            return first.path() + ": " + first.problem() + " (fix: " + first.fix() + ")";
+        }
+        for (LoadProblem problem : snapshot.problems()) {
+            if (problem.message().startsWith(DenyList.UNUSABLE)) {
+                return problem.file() + ": " + problem.message();
+            }
+        }
+        return null;
     }
 
     private boolean recentlyModified(Path file) {

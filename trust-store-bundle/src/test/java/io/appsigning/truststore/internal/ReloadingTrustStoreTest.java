@@ -145,9 +145,39 @@ class ReloadingTrustStoreTest {
         Files.writeString(home.resolve("denylist"), "26b1218ef40abd79cea10e5778536d77988c299fa74b00189191fde1887b0e8e\n");
         try (ReloadingTrustStore store = store(Duration.ofMinutes(1))) {
             assertThat(store.snapshot().denyList().denies("26B1218EF40ABD79CEA10E5778536D77988C299FA74B00189191FDE1887B0E8E")).isTrue();
-            Files.writeString(home.resolve("denylist"), "oops\n");
-            store.reload();
-            assertThat(store.snapshot().certificates()).isEmpty();
+            java.util.List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.logging.Logger logger = java.util.logging.Logger.getLogger(ReloadingTrustStore.class.getName());
+            java.util.logging.Handler capture = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    records.add(record);
+                }
+
+                @Override
+                public void flush() {}
+
+                @Override
+                public void close() {}
+            };
+            logger.addHandler(capture);
+            try {
+                Files.writeString(home.resolve("denylist"), "oops\n");
+                store.reload();
+                assertThat(store.snapshot().certificates()).isEmpty();
+                assertThat(records).as("logged when it starts trusting nothing").singleElement().satisfies(record -> {
+                    assertThat(record.getLevel()).isEqualTo(java.util.logging.Level.WARNING);
+                    assertThat(record.getMessage()).contains("trusts nothing now").contains("denylist");
+                });
+                store.reload();
+                assertThat(records).as("and only once").hasSize(1);
+                Files.writeString(home.resolve("denylist"), "# nothing revoked\n");
+                store.reload();
+                assertThat(store.snapshot().certificates()).hasSize(1);
+                assertThat(records).as("and when it ends").hasSize(2);
+                assertThat(records.get(1).getMessage()).contains("usable again");
+            } finally {
+                logger.removeHandler(capture);
+            }
         }
     }
 
