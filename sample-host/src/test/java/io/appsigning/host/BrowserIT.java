@@ -188,6 +188,18 @@ class BrowserIT {
         browser.findElement(By.id("apps-search")).sendKeys("dashboard");
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#apps-body tr"), 1));
 
+        // An update says what it replaced.
+        byte[] next = TestApps.bundle("com.acme.dashboard", "3.3.0", 50_000);
+        Path nextFile = Files.write(files.resolve("dashboard-3.3.0.jar"), next);
+        Path nextSig = Files.write(files.resolve("dashboard-3.3.0.jar.sig"), vendor.signatureFile(next));
+        browser.findElement(By.cssSelector("a[data-view=upload]")).click();
+        visible("upload-app").sendKeys(nextFile.toString());
+        browser.findElement(By.id("upload-sig")).sendKeys(nextSig.toString());
+        browser.findElement(By.id("upload-submit")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("upload-result"), "Updated from 3.2.1 to 3.3.0"));
+        assertThat(browser.findElement(By.id("upload-result")).getText()).doesNotContain("null");
+        screenshot("05b-update");
+
         // Health shows the three checks.
         browser.findElement(By.cssSelector("a[data-view=health]")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-check=signing-status]")));
