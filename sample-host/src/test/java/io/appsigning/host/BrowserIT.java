@@ -234,6 +234,13 @@ class BrowserIT {
         } finally {
             Files.setPosixFilePermissions(truststore, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        // Protected again: the banner goes at the next page once the trust store has followed (within seconds).
+        for (int i = 0; i < 50 && browser.findElement(By.id("trust-banner")).isDisplayed(); i++) {
+            Thread.sleep(200);
+            browser.findElement(By.cssSelector("a[data-view=health]")).click();
+            browser.findElement(By.cssSelector("a[data-view=apps]")).click();
+        }
+        assertThat(browser.findElement(By.id("trust-banner")).isDisplayed()).as("the banner ends with the unsafe state").isFalse();
 
         // The audit page: newest first, filtered by app.
         browser.findElement(By.cssSelector("a[data-view=audit]")).click();
