@@ -148,6 +148,39 @@ public class ObrIT {
     }
 
     @Test
+    public void concurrentArchivesSharingADependencyInstallItOnceAndKeepItWhileOneNeedsIt() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<InstallOutcome>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                // Every other one brings the library but cannot start: its failure must not take the library
+                // away from the others.
+                byte[] root = i % 2 == 0 ? appUsingLibrary("com.acme.shared" + i, "1.0.0")
+                        : TestBundles.bundle("com.acme.shared" + i, "1.0.0", 0,
+                                Map.of("Import-Package", "com.acme.lib", "Bundle-Activator", "com.acme.Missing"));
+                byte[] archive = obr(root, library("1.0.0"));
+                outcomes.add(pool.submit(() -> install(archive, "shared.obr")));
+            }
+            for (int i = 0; i < 4; i++) {
+                InstallOutcome outcome = outcomes.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(outcome.installed()).as(i + ": " + outcome.message()).isEqualTo(i % 2 == 0);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(bundlesNamed("com.acme.lib")).as("installed once").singleElement()
+                .satisfies(lib -> assertThat(lib.getState()).isEqualTo(Bundle.ACTIVE));
+        assertThat(bundlesNamed("com.acme.shared0").get(0).getState()).isEqualTo(Bundle.ACTIVE);
+        assertThat(bundlesNamed("com.acme.shared2").get(0).getState()).isEqualTo(Bundle.ACTIVE);
+        assertThat(bundlesNamed("com.acme.shared1")).isEmpty();
+        InstallGate gate = Services.await(context, InstallGate.class);
+        assertThat(gate.uninstall("com.acme.shared0", "itest").removed()).isTrue();
+        assertThat(bundlesNamed("com.acme.lib")).as("com.acme.shared2 still needs it").hasSize(1);
+        assertThat(gate.uninstall("com.acme.shared2", "itest").removed()).isTrue();
+        assertThat(bundlesNamed("com.acme.lib")).isEmpty();
+    }
+
+    @Test
     public void aDependencyThatCannotResolveLeavesNothingInstalled() throws Exception {
         int before = context.getBundles().length;
         byte[] broken = TestBundles.bundle("com.acme.lib", "2.0.0", 0,

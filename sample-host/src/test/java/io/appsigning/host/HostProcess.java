@@ -107,12 +107,22 @@ final class HostProcess implements AutoCloseable {
 
     /** Whether the host runs as the product user (root tests, the user present), as in production. */
     static boolean asProductUser() {
+        return AS_PRODUCT_USER;
+    }
+
+    /** Asked once: whether this JVM is root and the product user exists. */
+    private static final boolean AS_PRODUCT_USER = productUserAvailable();
+
+    private static boolean productUserAvailable() {
         if (!"root".equals(System.getProperty("user.name"))) {
             return false;
         }
         try {
             return new ProcessBuilder("id", "-u", PRODUCT_USER).redirectErrorStream(true).start().waitFor() == 0;
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

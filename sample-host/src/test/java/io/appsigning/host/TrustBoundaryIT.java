@@ -23,7 +23,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -294,6 +293,8 @@ class TrustBoundaryIT {
             Http.Response response = http.upload(twoFaced, null);
             assertThat(response.status()).as(response.text()).isEqualTo(400);
             assertThat(response.code()).isEqualTo("INVALID_APP");
+            assertThat(response.json().get("error").get("message").asText()).as("refused for the two readings, not as unreadable")
+                    .contains("reads differently to the framework").contains("com.test.asuffix");
             String apps = http.get("/api/apps").text();
             assertThat(apps).doesNotContain("com.test.a");
 
@@ -388,6 +389,7 @@ class TrustBoundaryIT {
     @Test
     void anInstallThatCannotBeAuditedIsUndoneAndACutLogIsFoundByItsHead() throws Exception {
         assumeTrue(HostProcess.asProductUser(), "the product user cannot write a file mode 0400; root always can");
+        String head;
         try (HostProcess host = start("mode=WARN\n")) {
             Http http = new Http(host);
             assertThat(http.upload(TestApps.bundle("com.acme.first", "1.0.0", 100), null).status()).isEqualTo(201);
@@ -412,15 +414,32 @@ class TrustBoundaryIT {
             assertThat(refused.code()).isEqualTo("AUDIT_UNAVAILABLE");
             assertThat(http.get("/api/apps").text()).doesNotContain("com.acme.unaudited");
             Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-------"));
+            head = http.get("/api/health").json().get("audit").get("head").asText();
         }
-        // The last line and the head file removed: the chain alone still links, the head the product printed does not.
+        // The operator's check, with the head the product reported: intact, until the last line and the head file go.
         Path log = home.resolve("audit/audit.log");
-        String head = AuditChain.hash(lastLine(log));
+        assertThat(auditVerify(log, head).exitCode()).as("the log ends at the head the product reported").isZero();
         List<String> lines = Files.readAllLines(log);
         Files.write(log, lines.subList(0, lines.size() - 1));
         Files.deleteIfExists(AuditChain.headOf(log));
-        assertThat(AuditChain.verify(log).intact()).as("the chain alone cannot tell").isTrue();
-        assertThat(AuditChain.hash(lastLine(log))).as("but it no longer ends at the head").isNotEqualTo(head);
+        assertThat(auditVerify(log, null).exitCode()).as("the chain alone cannot tell").isZero();
+        Cli cut = auditVerify(log, head);
+        assertThat(cut.exitCode()).as(cut.output()).isEqualTo(1);
+        assertThat(cut.output()).contains(head);
+    }
+
+    private record Cli(int exitCode, String output) {}
+
+    /** The operator's own tool, the shaded appsign.jar, as the README runs it. */
+    private static Cli auditVerify(Path log, String head) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("appsign.jar", "../signing-cli/target/appsign.jar"), "audit-verify", "--log", log.toString()));
+        if (head != null) {
+            command.addAll(List.of("--head", head));
+        }
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Cli(process.waitFor(), output);
     }
 
     // ---- 10. small leaks -----------------------------------------------------------------------
@@ -593,15 +612,6 @@ class TrustBoundaryIT {
         private static void le32(ByteArrayOutputStream out, int value) {
             le16(out, value & 0xffff);
             le16(out, (value >>> 16) & 0xffff);
-        }
-    }
-
-    @SuppressWarnings("unused")
-    private static <T> T quietly(Callable<T> call) {
-        try {
-            return call.call();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -119,6 +119,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     private volatile boolean closing;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
+    private final Object dependencyLock = new Object();
     /** Synchronous: the record must exist before the plugins folder's installer starts the bundle (strict mode). */
     private SynchronousBundleListener pluginsListener;
 
@@ -352,7 +353,16 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                             verification, appSha256);
                 }
                 synchronized (keyLocks.computeIfAbsent(identity.symbolicName(), key -> new Object())) {
-                    return installOrUpdate(request, mode, identity, bundleFile, dependencies, verification, appSha256, now);
+                    boolean sharesDependencies = !dependencies.isEmpty()
+                            || find(identity.symbolicName()).map(record -> !record.dependencies().isEmpty()).orElse(false);
+                    if (!sharesDependencies) {
+                        return installOrUpdate(request, mode, identity, bundleFile, dependencies, verification, appSha256, now);
+                    }
+                    // OBR apps share dependency bundles: one such install at a time, from the first dependency
+                    // placed to the record that names them (always taken after the app's own lock).
+                    synchronized (dependencyLock) {
+                        return installOrUpdate(request, mode, identity, bundleFile, dependencies, verification, appSha256, now);
+                    }
                 }
             } finally {
                 if (obr != null) {
@@ -633,8 +643,10 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             for (Dependency dependency : dependencies) {
                 String name = dependency.identity().symbolicName();
                 Version version = Version.parseVersion(dependency.identity().version());
+                String location = DEPENDENCY_PREFIX + name + ":" + version;
                 Optional<Bundle> present = java.util.Arrays.stream(context.getBundles())
-                        .filter(bundle -> name.equals(bundle.getSymbolicName()) && bundle.getVersion().compareTo(version) >= 0)
+                        .filter(bundle -> location.equals(bundle.getLocation())
+                                || name.equals(bundle.getSymbolicName()) && bundle.getVersion().compareTo(version) >= 0)
                         .findFirst();
                 if (present.isPresent()) {
                     if (present.get().getLocation().startsWith(DEPENDENCY_PREFIX)) {
@@ -642,7 +654,6 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     }
                     continue;
                 }
-                String location = DEPENDENCY_PREFIX + name + ":" + version;
                 Bundle bundle;
                 try (InputStream in = Files.newInputStream(dependency.file())) {
                     bundle = context.installBundle(location, in);
@@ -681,6 +692,15 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
 
     /** Uninstalls the dependency bundles at these locations that no recorded app needs any more. */
     private void removeUnneeded(List<String> locations) {
+        if (locations.isEmpty()) {
+            return;
+        }
+        synchronized (dependencyLock) {
+            removeUnneededLocked(locations);
+        }
+    }
+
+    private void removeUnneededLocked(List<String> locations) {
         java.util.Set<String> needed = new java.util.HashSet<>();
         for (AppRecord record : home.records().all()) {
             needed.addAll(record.dependencies());

@@ -193,7 +193,7 @@ public final class PolicyComponent implements PolicyService {
             next = failClosed(layers, e.getMessage());
         }
         if (!configAdmin.isEmpty() && next.problem() == null && !next.policy().adminMayRelax()) {
-            List<String> ignored = ignoredConfigAdminValues(layers, next.policy());
+            List<String> ignored = ignoredConfigAdminValues(layers);
             if (!ignored.isEmpty()) {
                 LOG.log(Level.WARNING, "Configuration Admin (PID " + PID + ") asks to relax " + ignored + " below the"
                         + " operator's policy; ignored. The operator relaxes the policy in " + operatorFile + ".");
@@ -208,19 +208,10 @@ public final class PolicyComponent implements PolicyService {
         }
     }
 
-    private List<String> ignoredConfigAdminValues(PolicyLayers.Layers layers, Policy effective) {
-        List<String> ignored = new java.util.ArrayList<>();
-        Map<String, String> formatted = Policies.format(effective);
-        configAdmin.forEach((key, value) -> {
-            if (Policies.OPERATOR_ONLY.contains(key)) {
-                ignored.add(key);
-            } else if (!value.equalsIgnoreCase(String.valueOf(formatted.get(key))) && !key.equals(Policies.ENFORCE_AFTER)
-                    && !(key.startsWith("mode.") && effective.configuredMode(key.endsWith("upload")
-                    ? io.appsigning.gate.Origin.UPLOAD : io.appsigning.gate.Origin.MARKETPLACE).name().equalsIgnoreCase(value))) {
-                ignored.add(key);
-            }
-        });
-        return ignored;
+    /** The Configuration Admin values that ask for less than the operator's floor, and are therefore ignored. */
+    private List<String> ignoredConfigAdminValues(PolicyLayers.Layers layers) {
+        Policy floor = PolicyLayers.floor(layers);
+        return PolicyLayers.relaxations(floor, floor, configAdmin, Instant.now());
     }
 
     private State failClosed(PolicyLayers.Layers layers, String problem) {
