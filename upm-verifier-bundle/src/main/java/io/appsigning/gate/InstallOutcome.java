@@ -32,6 +32,11 @@ public record InstallOutcome(
     public static final String SIGNER_CHANGED = "SIGNER_CHANGED";
     /** The decision could not be written to the audit log, so nothing was installed. */
     public static final String AUDIT_UNAVAILABLE = "AUDIT_UNAVAILABLE";
+    /**
+     * Data Center mode: the cluster's database could not be reached, or the change could not be
+     * committed to it; nothing was installed on any node.
+     */
+    public static final String CLUSTER_UNAVAILABLE = "CLUSTER_UNAVAILABLE";
     /** The gate is stopping or lacks its trust store or policy service; nothing was installed. */
     public static final String GATE_UNAVAILABLE = "GATE_UNAVAILABLE";
     /** The app is installed without a signature check (mode OFF). */

@@ -26,6 +26,8 @@ public interface PolicyService {
      *
      * @throws IllegalArgumentException for an unknown key or a value that does not parse; nothing
      *                                  is changed then
+     * @throws java.io.UncheckedIOException when the change could not be stored (in Data Center mode: the
+     *                                  cluster database cannot be reached); nothing is changed then
      * @throws PolicyLockedException    when the change would relax the effective policy, or sets a
      *                                  key only the operator sets; nothing is changed then
      */

@@ -58,10 +58,14 @@ public final class TrustStoreComponent implements TrustStore {
             throw new IllegalStateException("The framework property appsigning.home is not set and the configuration (PID " + PID
                     + ") names no trust store path and deny list: the product must say where its trust store is.");
         }
-        Path home = homeProperty == null || homeProperty.isBlank() ? null : Path.of(homeProperty);
+        // In Data Center mode the operator's folder is the shared home's (appsigning.upmconfig); each node
+        // still judges its safety for its own product user.
+        String upmconfigProperty = context.getProperty("appsigning.upmconfig");
+        Path upmconfig = upmconfigProperty != null && !upmconfigProperty.isBlank() ? Path.of(upmconfigProperty)
+                : homeProperty == null || homeProperty.isBlank() ? null : Path.of(homeProperty).resolve("upmconfig");
         Settings next = new Settings(
-                config.path().isBlank() ? home.resolve("upmconfig/truststore") : Path.of(config.path()),
-                config.denylist().isBlank() ? home.resolve("upmconfig/denylist") : Path.of(config.denylist()),
+                config.path().isBlank() ? upmconfig.resolve("truststore") : Path.of(config.path()),
+                config.denylist().isBlank() ? upmconfig.resolve("denylist") : Path.of(config.denylist()),
                 Duration.ofMillis(Math.max(100, config.pollIntervalMillis())));
         if (next.equals(settings)) {
             return;

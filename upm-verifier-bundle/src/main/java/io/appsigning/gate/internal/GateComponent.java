@@ -1,5 +1,7 @@
 package io.appsigning.gate.internal;
 
+import io.appsigning.cluster.ClusterChange;
+import io.appsigning.cluster.ClusterLedger;
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
 import io.appsigning.gate.AppScope;
@@ -72,7 +74,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * that their bundles can restart without this component, its records or its live uploads going
  * away; a configuration change is applied in place.
  */
-@Component(service = {InstallGate.class, AppRecords.class, AppScope.class}, configurationPid = "io.appsigning.gate",
+@Component(service = {InstallGate.class, AppRecords.class, AppScope.class, GateComponent.class},
+        configurationPid = "io.appsigning.gate",
         immediate = true)
 @Designate(ocd = GateComponent.Config.class)
 public final class GateComponent implements InstallGate, AppRecords, AppScope {
@@ -95,6 +98,12 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     /** Dependency bundles of OBR apps: part of an app, never an app of their own. */
     static final String DEPENDENCY_PREFIX = "upm:dependency:";
     static final String FILE_SYSTEM_USER = "FILE_SYSTEM";
+    /** Data Center mode: the app the cluster accepted is missing from the shared home. */
+    static final String STORED_APP_MISSING = "STORED_APP_MISSING";
+    /** Data Center mode: the app in the shared home is not the one the cluster accepted. */
+    static final String STORED_APP_CHANGED = "STORED_APP_CHANGED";
+    /** Data Center mode: the change being applied was replaced by a newer one; the next pass applies that. */
+    static final String SUPERSEDED = "SUPERSEDED";
     private static final System.Logger LOG = System.getLogger(GateComponent.class.getName());
     private static final long DRAIN_MILLIS = 60_000;
     private static final long REFRESH_MILLIS = 30_000;
@@ -120,6 +129,11 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
     private final Object dependencyLock = new Object();
+    /**
+     * Data Center mode: the requests that replay a change the cluster accepted on another node,
+     * by their app stream (one per request); they are checked again here but not published again.
+     */
+    private final Map<InputStream, ClusterChange> replaying = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     /** Synchronous: the record must exist before the plugins folder's installer starts the bundle (strict mode). */
     private SynchronousBundleListener pluginsListener;
 
@@ -270,7 +284,98 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         }
     }
 
+    /**
+     * Data Center mode: installs on this node an app the cluster accepted on another, from the
+     * shared home, after checking it again against this node's own trust store and policy; refuses
+     * (and says why) what this node cannot confirm. Nothing is published: the change is the cluster's.
+     */
+    InstallOutcome apply(ClusterChange change) {
+        inFlight.incrementAndGet();
+        try {
+            ClusterLedger ledger = home.ledger();
+            byte[] signature = change.signatureSha256() == null ? null : ledger.signatureFile(change.signatureSha256());
+            try (InputStream in = ledger.openApp(change.appSha256())) {
+                InstallRequest request = new InstallRequest(in, change.key() + " " + change.version() + " (cluster change "
+                        + change.seq() + " from " + change.node() + ")", signature, change.origin(), change.user(), true, true);
+                replaying.put(in, change);
+                try {
+                    return decide(request);
+                } finally {
+                    replaying.remove(in);
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return new InstallOutcome(false, STORED_APP_MISSING, "The app's stored copy in the shared home is missing ("
+                    + e.getMessage() + "); this node cannot install it.", null, null, null);
+        } catch (IOException e) {
+            return new InstallOutcome(false, InstallOutcome.CLUSTER_UNAVAILABLE, "The app's stored copy could not be read"
+                    + " from the shared home or the database (" + e.getMessage() + ").", null, null, null);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /** Whether this node runs exactly the app of a cluster change (its record names the same bytes, and it is active). */
+    boolean runs(ClusterChange change) {
+        Optional<Bundle> bundle = app(change.key());
+        Optional<AppRecord> record = find(change.key());
+        return bundle.isPresent() && bundle.get().getLocation().startsWith(LOCATION_PREFIX)
+                && bundle.get().getState() == Bundle.ACTIVE && record.isPresent()
+                && change.appSha256().equals(record.get().appSha256());
+    }
+
+    /** The keys of the apps installed through the gate on this node (the cluster's apps, in Data Center mode). */
+    List<String> gateInstalledKeys() {
+        return apps().stream().filter(bundle -> bundle.getLocation().startsWith(LOCATION_PREFIX))
+                .map(Bundle::getSymbolicName).toList();
+    }
+
+    /** Data Center mode: removes from this node an app the cluster uninstalled, unless it was installed again since. */
+    UninstallOutcome applyUninstall(String key) {
+        inFlight.incrementAndGet();
+        try {
+            synchronized (keyLocks.computeIfAbsent(key, k -> new Object())) {
+                if (home.ledger().app(key).isPresent()) {
+                    return new UninstallOutcome(false, UninstallOutcome.NOT_FOUND, key + " is installed in the cluster again.", null);
+                }
+                Optional<Bundle> found = app(key).filter(bundle -> bundle.getLocation().startsWith(LOCATION_PREFIX));
+                if (found.isEmpty()) {
+                    return new UninstallOutcome(false, UninstallOutcome.NOT_FOUND, "No app with the key " + key + " is installed.", null);
+                }
+                String version = found.get().getVersion().toString();
+                String failure = removeLocally(found.get(), key, find(key).orElse(null));
+                if (failure != null) {
+                    return new UninstallOutcome(false, UninstallOutcome.UNINSTALL_FAILED, failure, version);
+                }
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("time", Instant.now().toString());
+                line.put("user", "CLUSTER");
+                line.put("key", key);
+                line.put("version", version);
+                line.put("decision", "APPLIED");
+                line.put("change", "UNINSTALL");
+                auditQuietly(line);
+                LOG.log(Level.INFO, "UNINSTALLED " + key + " " + version + " on this node (the cluster removed it)");
+                return new UninstallOutcome(true, UninstallOutcome.UNINSTALLED, key + " " + version + " was uninstalled.", version);
+            }
+        } catch (IOException e) {
+            return new UninstallOutcome(false, InstallOutcome.CLUSTER_UNAVAILABLE, "The cluster database could not be asked"
+                    + " whether " + key + " is still removed (" + e.getMessage() + ").", null);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void auditQuietly(Map<String, Object> line) {
+        try {
+            home.audit(line);
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "Could not write the audit line " + line + ": " + e.getMessage());
+        }
+    }
+
     private InstallOutcome decide(InstallRequest request) {
+        ClusterChange replica = replaying.get(request.app());
         Instant now = Instant.now();
         PolicyService policyService = policies;
         TrustStore store = trustStore;
@@ -282,13 +387,22 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         }
         Policy policy = policyService.current();
         Mode mode = policy.effectiveMode(request.origin(), now);
-        if (request.origin() == Origin.UPLOAD && !policy.uploadsAccepted(now)) {
+        if (replica == null && request.origin() == Origin.UPLOAD && !policy.uploadsAccepted(now)) {
             return rejected(request, mode, null, InstallOutcome.UPLOAD_DISABLED,
                     "This product does not accept uploaded apps (upload.enabled is off).", null, null);
         }
+        if (replica == null && home.clustered()) {
+            // Asked before a byte is read: an app accepted while the database is away would run on this node only.
+            try {
+                home.ledger().lastSeq();
+            } catch (IOException e) {
+                return rejected(request, mode, null, InstallOutcome.CLUSTER_UNAVAILABLE, clusterUnavailable(e), null, null);
+            }
+        }
         // One snapshot for the whole decision, so that a reload cannot mix two trust stores.
         TrustStoreSnapshot snapshot = store.snapshot();
-        PendingVerification pending = mode == Mode.OFF ? null
+        // A node replaying the cluster's change always checks it: it must confirm what another node accepted.
+        PendingVerification pending = mode == Mode.OFF && replica == null ? null
                 // Rereadable: the spool file holds the same bytes, so the custom flow can check the hinted key in the
                 // streaming pass and the other keys only if that fails, instead of hashing every key at once.
                 : AppVerifier.of(snapshot, new VerificationOptions(now, policy.looseTrustStore())).beginRereadable(request.signatureFile());
@@ -309,6 +423,11 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 };
             }
             String appSha256 = HexFormat.of().formatHex(sha256.digest());
+            if (replica != null && !appSha256.equals(replica.appSha256())) {
+                return rejected(request, mode, null, STORED_APP_CHANGED, "The app's stored copy in the shared home (SHA-256 "
+                        + appSha256 + ") is not what the cluster accepted (" + replica.appSha256() + "): it was changed or"
+                        + " damaged there. This node does not install it.", null, appSha256);
+            }
             VerificationResult verification = pending == null ? null : pending.finish(file);
             if (verification == null && snapshot.denyList().denies(appSha256)) {
                 verification = new VerificationResult(ReasonCode.REVOKED, null, null,
@@ -316,7 +435,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             }
             // A revoked app never installs, whatever the mode.
             if (verification != null && (verification.reason() == ReasonCode.REVOKED
-                    || mode == Mode.ENFORCE && !verification.verified())) {
+                    || mode == Mode.ENFORCE && !verification.verified())
+                    || replica != null && unconfirmed(replica, verification)) {
                 // The name the file claims, for the audit line and its readers only: nothing is decided on it.
                 BundleManifests.Identity claimed = BundleManifests.read(file);
                 return rejected(request, mode, claimed.problem() == null ? claimed : null, verification.reason().name(),
@@ -356,12 +476,14 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     boolean sharesDependencies = !dependencies.isEmpty()
                             || find(identity.symbolicName()).map(record -> !record.dependencies().isEmpty()).orElse(false);
                     if (!sharesDependencies) {
-                        return installOrUpdate(request, mode, identity, bundleFile, dependencies, verification, appSha256, now);
+                        return installOrUpdate(request, mode, identity, bundleFile, obr == null ? null : file, dependencies,
+                                verification, appSha256, now);
                     }
                     // OBR apps share dependency bundles: one such install at a time, from the first dependency
                     // placed to the record that names them (always taken after the app's own lock).
                     synchronized (dependencyLock) {
-                        return installOrUpdate(request, mode, identity, bundleFile, dependencies, verification, appSha256, now);
+                        return installOrUpdate(request, mode, identity, bundleFile, obr == null ? null : file, dependencies,
+                                verification, appSha256, now);
                     }
                 }
             } finally {
@@ -376,6 +498,19 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         } finally {
             deleteQuietly(file);
         }
+    }
+
+    /**
+     * A replayed change that this node cannot confirm: one the accepting node verified must verify
+     * here too (else the trust stores differ, or this node's is unsafe, and the records would lie).
+     */
+    private static boolean unconfirmed(ClusterChange replica, VerificationResult verification) {
+        return replica.record().status() == SignatureStatus.VERIFIED && (verification == null || !verification.verified());
+    }
+
+    private static String clusterUnavailable(IOException e) {
+        return "The cluster's database cannot be reached (" + e.getMessage() + "), so no app can be installed now: it would"
+                + " run on this node only. Nothing was installed. Try again when the database is back.";
     }
 
     /** A signature file chosen as the app is a common slip: say so rather than "not a jar". */
@@ -436,10 +571,24 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         static final Placed NONE = new Placed(List.of(), List.of());
     }
 
+    /**
+     * @param file  the bundle to install (moved away by this method)
+     * @param whole the uploaded file when it is an OBR archive of which {@code file} is the root
+     *              bundle; null otherwise (then {@code file} is the whole upload)
+     */
     private InstallOutcome installOrUpdate(InstallRequest request, Mode mode, BundleManifests.Identity identity, Path file,
-                                           List<Dependency> dependencies, VerificationResult verification, String appSha256,
-                                           Instant now) throws IOException {
+                                           Path whole, List<Dependency> dependencies, VerificationResult verification,
+                                           String appSha256, Instant now) throws IOException {
+        ClusterChange replica = replaying.get(request.app());
         String key = identity.symbolicName();
+        if (replica != null) {
+            // Under the app's lock: an upload on this node, or a newer change, may have come first.
+            Optional<ClusterChange> current = home.ledger().app(key);
+            if (current.isEmpty() || current.get().seq() != replica.seq()) {
+                return new InstallOutcome(false, SUPERSEDED, "A newer change of " + key + " came first.", null, verification,
+                        null);
+            }
+        }
         Optional<String> productName = productBundleNamed(key);
         if (productName.isPresent()) {
             return rejected(request, mode, identity, InstallOutcome.INVALID_APP, key + " is the name of one of the product's"
@@ -454,7 +603,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         }
         AppRecord previousRecord = find(key).orElse(null);
         String previousVersion = existing == null ? null : existing.getVersion().toString();
-        if (existing != null && mode == Mode.ENFORCE) {
+        if (existing != null && mode == Mode.ENFORCE && replica == null) {
             InstallOutcome refused = updateRule(request, mode, identity, existing, previousRecord, verification, appSha256);
             if (refused != null) {
                 return refused;
@@ -487,7 +636,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             }
             AppRecord record = new AppRecord(key, identity.version(), status(verification), verification == null ? null
                     : verification.flow(), verification == null ? null : verification.signer(),
-                    verification == null ? null : verification.reason(), appSha256, now, request.user(), placed.locations());
+                    verification == null ? null : verification.reason(), appSha256, replica == null ? now : replica.time(),
+                    request.user(), placed.locations());
             String decision = existing == null ? "INSTALLED" : "UPDATED";
             InstallOutcome failed = existing == null
                     ? installNew(request, mode, identity, staged, verification, appSha256, record, placed)
@@ -497,19 +647,34 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 removeInstalled(placed);
                 return failed;
             }
-            try {
-                audit(request, mode, key, identity.version(), appSha256, decision, code(verification), verification,
-                        previousVersion);
-            } catch (IOException e) {
-                // A decision that is not on record must not stand: undo it.
-                LOG.log(Level.ERROR, "Could not write the audit line for " + key + "; undoing the " + decision.toLowerCase()
-                        + ": " + e.getMessage());
-                String undone = existing == null ? uninstallNew(key) : rollBack(existing, archived, previousVersion);
-                home.records().restore(key, previousRecord);
-                removeInstalled(placed);
-                return new InstallOutcome(false, InstallOutcome.AUDIT_UNAVAILABLE, "The decision could not be written to"
-                        + " the audit log (" + e.getMessage() + "), so the app was not installed: " + undone
-                        + " Check that the product can write " + home.audit().file() + ".", null, verification, previousVersion);
+            Map<String, Object> line = auditLine(request, mode, key, identity.version(), appSha256,
+                    replica == null ? decision : "APPLIED", code(verification), verification, previousVersion);
+            if (replica != null) {
+                // The cluster's decision stands, whether or not this node's line about applying it gets written.
+                line.put("change", replica.seq());
+                auditQuietly(line);
+            } else {
+                try {
+                    if (home.clustered()) {
+                        publish(request, whole != null ? whole : staged, record, line);
+                    } else {
+                        home.audit(line);
+                    }
+                } catch (IOException e) {
+                    // A decision that is not on record (or, in a cluster, not shared with every node) must not stand.
+                    LOG.log(Level.ERROR, "Could not " + (home.clustered() ? "commit " : "write the audit line for ") + key
+                            + "; undoing the " + decision.toLowerCase() + ": " + e.getMessage());
+                    String undone = existing == null ? uninstallNew(key) : rollBack(existing, archived, previousVersion);
+                    home.records().restore(key, previousRecord);
+                    removeInstalled(placed);
+                    if (home.clustered()) {
+                        return new InstallOutcome(false, InstallOutcome.CLUSTER_UNAVAILABLE, clusterUnavailable(e) + " Here: "
+                                + undone, null, verification, previousVersion);
+                    }
+                    return new InstallOutcome(false, InstallOutcome.AUDIT_UNAVAILABLE, "The decision could not be written to"
+                            + " the audit log (" + e.getMessage() + "), so the app was not installed: " + undone
+                            + " Check that the product can write " + home.location() + ".", null, verification, previousVersion);
+                }
             }
             Files.move(staged, archived, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             if (previousRecord != null) {
@@ -522,6 +687,16 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         } finally {
             Files.deleteIfExists(staged);
         }
+    }
+
+    /**
+     * Data Center mode: keeps the accepted app and its signature file in the shared home, then
+     * commits the change with its audit line, which tells every other node.
+     */
+    private void publish(InstallRequest request, Path upload, AppRecord record, Map<String, Object> line) throws IOException {
+        ClusterLedger ledger = home.ledger();
+        String signatureSha256 = ledger.store(upload, record.appSha256(), request.signatureFile());
+        ledger.commit(ClusterChange.install(record, request.origin(), signatureSha256, ledger.nodeId()), line);
     }
 
     /** In ENFORCE, an update may neither go back in version nor change signer unless the request says so. */
@@ -817,11 +992,19 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
 
     private InstallOutcome rejected(InstallRequest request, Mode mode, BundleManifests.Identity identity, String code,
                                     String message, VerificationResult verification, String appSha256) {
+        ClusterChange replica = replaying.get(request.app());
         try {
-            audit(request, mode, identity == null ? null : identity.symbolicName(), identity == null ? null : identity.version(),
-                    appSha256, "REJECTED", code, verification, null);
+            Map<String, Object> line = auditLine(request, mode, identity == null ? null : identity.symbolicName(),
+                    identity == null ? null : identity.version(), appSha256, replica == null ? "REJECTED" : "NODE_REFUSED", code,
+                    verification, null);
+            if (replica != null) {
+                line.put("key", replica.key());
+                line.put("version", replica.version());
+                line.put("change", replica.seq());
+            }
+            home.audit(line);
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "Could not write the audit log " + home.audit().file() + " for a rejection of "
+            LOG.log(Level.ERROR, "Could not write the audit log " + home.location() + " for a rejection of "
                     + request.fileName() + " (" + code + "): " + e.getMessage());
         }
         LOG.log(Level.WARNING, "Rejected " + request.fileName() + " (" + code + ", mode " + mode + ", by " + request.user()
@@ -829,8 +1012,9 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         return new InstallOutcome(false, code, message, null, verification, null);
     }
 
-    private void audit(InstallRequest request, Mode mode, String key, String version, String appSha256, String decision,
-                       String reason, VerificationResult verification, String previousVersion) throws IOException {
+    private static Map<String, Object> auditLine(InstallRequest request, Mode mode, String key, String version,
+                                                 String appSha256, String decision, String reason,
+                                                 VerificationResult verification, String previousVersion) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", Instant.now().toString());
         line.put("user", request.user());
@@ -851,7 +1035,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             line.put("allowDowngrade", request.allowDowngrade());
             line.put("allowSignerChange", request.allowSignerChange());
         }
-        home.audit(line);
+        return line;
     }
 
     // ---- uninstall -----------------------------------------------------------------------------
@@ -873,22 +1057,6 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             synchronized (keyLocks.computeIfAbsent(key, k -> new Object())) {
                 String version = bundle.getVersion().toString();
                 AppRecord previous = find(key).orElse(null);
-                try {
-                    bundle.uninstall();
-                } catch (BundleException | RuntimeException e) {
-                    return new UninstallOutcome(false, UninstallOutcome.UNINSTALL_FAILED, "The framework could not uninstall "
-                            + key + " (" + e.getMessage() + "); it is still " + stateName(bundle) + ".", version);
-                }
-                refresh(bundle);
-                try {
-                    home.records().remove(key);
-                    if (previous != null) {
-                        removeUnneeded(previous.dependencies());
-                    }
-                    Files.deleteIfExists(archive.resolve(archiveName(key)));
-                } catch (IOException e) {
-                    LOG.log(Level.ERROR, "Uninstalled " + key + " but could not update its record: " + e.getMessage());
-                }
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("time", Instant.now().toString());
                 line.put("user", user);
@@ -896,14 +1064,32 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 line.put("version", version);
                 line.put("decision", "UNINSTALLED");
                 line.put("previousStatus", previous == null ? null : previous.status().name());
-                try {
-                    home.audit(line);
-                } catch (IOException e) {
-                    // The app is gone and cannot be put back unchecked; say so loudly instead.
-                    LOG.log(Level.ERROR, "Uninstalled " + key + " " + version + " by " + user + " but could not write the audit"
-                            + " line: " + e.getMessage());
-                    return new UninstallOutcome(true, InstallOutcome.AUDIT_UNAVAILABLE, key + " " + version + " was uninstalled,"
-                            + " but the audit log could not be written (" + e.getMessage() + ").", version);
+                if (home.clustered()) {
+                    // The cluster's decision first: if it cannot be committed, the app stays on every node.
+                    try {
+                        ClusterLedger ledger = home.ledger();
+                        ledger.commit(ClusterChange.uninstall(key, version, ledger.nodeId(), user, Instant.now()), line);
+                    } catch (IOException e) {
+                        return new UninstallOutcome(false, InstallOutcome.CLUSTER_UNAVAILABLE, "The cluster's database cannot"
+                                + " be reached (" + e.getMessage() + "), so " + key + " was not uninstalled on any node. Try"
+                                + " again when the database is back.", version);
+                    }
+                }
+                String failure = removeLocally(bundle, key, previous);
+                if (failure != null) {
+                    return new UninstallOutcome(false, UninstallOutcome.UNINSTALL_FAILED, failure + (home.clustered()
+                            ? " The cluster has removed it; this node tries again at its next synchronisation." : ""), version);
+                }
+                if (!home.clustered()) {
+                    try {
+                        home.audit(line);
+                    } catch (IOException e) {
+                        // The app is gone and cannot be put back unchecked; say so loudly instead.
+                        LOG.log(Level.ERROR, "Uninstalled " + key + " " + version + " by " + user + " but could not write the"
+                                + " audit line: " + e.getMessage());
+                        return new UninstallOutcome(true, InstallOutcome.AUDIT_UNAVAILABLE, key + " " + version + " was"
+                                + " uninstalled, but the audit log could not be written (" + e.getMessage() + ").", version);
+                    }
                 }
                 LOG.log(Level.INFO, "UNINSTALLED " + key + " " + version + " (by " + user + ")");
                 return new UninstallOutcome(true, UninstallOutcome.UNINSTALLED, key + " " + version + " was uninstalled.", version);
@@ -911,6 +1097,26 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         } finally {
             inFlight.decrementAndGet();
         }
+    }
+
+    /** Uninstalls an app here, with its record, archive and unneeded dependencies; null, or what went wrong. */
+    private String removeLocally(Bundle bundle, String key, AppRecord previous) {
+        try {
+            bundle.uninstall();
+        } catch (BundleException | RuntimeException e) {
+            return "The framework could not uninstall " + key + " (" + e.getMessage() + "); it is still " + stateName(bundle) + ".";
+        }
+        refresh(bundle);
+        try {
+            home.records().remove(key);
+            if (previous != null) {
+                removeUnneeded(previous.dependencies());
+            }
+            Files.deleteIfExists(archive.resolve(archiveName(key)));
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "Uninstalled " + key + " but could not update its record: " + e.getMessage());
+        }
+        return null;
     }
 
     // ---- the plugins folder --------------------------------------------------------------------

@@ -6,7 +6,9 @@ import io.appsigning.gate.Policy;
 import io.appsigning.gate.PolicyLockedException;
 import io.appsigning.gate.PolicyService;
 import io.appsigning.gate.PolicyView;
+import io.appsigning.cluster.ClusterLedger;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -21,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -32,6 +35,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -87,6 +93,11 @@ public final class PolicyComponent implements PolicyService {
     @Reference
     private HomeStore home;
 
+    /** Data Center mode: the admin's values live in the cluster's database, so that every node holds them at once. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ClusterLedger ledger;
+
     private Path operatorFile;
     private Path adminFile;
     private Map<String, String> system = Map.of();
@@ -105,11 +116,11 @@ public final class PolicyComponent implements PolicyService {
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         system = systemValues(context::getProperty);
-        operatorFile = home.home().resolve("upmconfig").resolve("signing.properties");
+        operatorFile = home.upmconfig().resolve("signing.properties");
         adminFile = home.data().resolve(ADMIN_FILE);
         fileStamp = stamp(operatorFile);
         file = readOperatorFile(operatorFile);
-        adminStored = readAdminFile(adminFile);
+        adminStored = home.clustered() ? adminFromCluster().orElse(Map.of()) : readAdminFile(adminFile);
         configAdmin = fromConfigAdmin(properties);
         synchronized (this) {
             recompute("start-up", "PRODUCT");
@@ -204,7 +215,9 @@ public final class PolicyComponent implements PolicyService {
             if (previous != null) {
                 LOG.log(Level.INFO, "Signing policy changed (" + cause + "): " + describe(next));
             }
-            auditChange(previous == null ? "POLICY_IN_FORCE" : "POLICY_CHANGED", cause, user, next);
+            if (user != null) {
+                auditChange(previous == null ? "POLICY_IN_FORCE" : "POLICY_CHANGED", cause, user, next);
+            }
         }
     }
 
@@ -240,19 +253,59 @@ public final class PolicyComponent implements PolicyService {
         }
     }
 
+    /**
+     * The admin's values as the cluster's database holds them now (the ledger's last known ones
+     * while it cannot be reached); empty on a single node or before the database bundle is there.
+     */
+    private Optional<Map<String, String>> adminFromCluster() {
+        ClusterLedger current = ledger;
+        if (current == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PolicyLayers.withoutOperatorKeys(current.adminPolicy()));
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "Could not read the administrator's policy from the cluster database: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Read on every use: a tightening made on another node holds here at once, not after a
+     * notification's delay. The node that made the change audited it; this one only logs it.
+     */
+    private void followCluster() {
+        if (!home.clustered()) {
+            return;
+        }
+        Optional<Map<String, String>> stored = adminFromCluster();
+        if (stored.isEmpty() || stored.get().equals(adminStored)) {
+            return;
+        }
+        synchronized (this) {
+            if (!stored.get().equals(adminStored)) {
+                adminStored = Map.copyOf(stored.get());
+                recompute("administrator, on another node", null);
+            }
+        }
+    }
+
     @Override
     public Policy current() {
+        followCluster();
         return state.policy();
     }
 
     @Override
     public PolicyView view() {
+        followCluster();
         State now = state;
         return new PolicyView(now.policy(), now.sources(), operatorFile.toString());
     }
 
     @Override
     public synchronized Policy update(Map<String, String> changes, String user) {
+        followCluster();
         Map<String, String> nextAdmin = new HashMap<>(adminStored);
         changes.forEach((key, value) -> {
             if (!Policies.KEYS.contains(key)) {
@@ -287,7 +340,15 @@ public final class PolicyComponent implements PolicyService {
                     + ": edit " + operatorFile + " on the server" + (operatorOnly ? "." : " (or set policy.adminMayRelax=true there)."));
         }
         nextAdmin.keySet().removeAll(Policies.OPERATOR_ONLY);
-        writeAdminFile(adminFile, nextAdmin);
+        if (home.clustered()) {
+            try {
+                home.ledger().saveAdminPolicy(nextAdmin);
+            } catch (IOException e) {
+                throw new UncheckedIOException("The policy was not changed: " + e.getMessage(), e);
+            }
+        } else {
+            writeAdminFile(adminFile, nextAdmin);
+        }
         adminStored = Map.copyOf(nextAdmin);
         recompute("administrator", user);
         return state.policy();

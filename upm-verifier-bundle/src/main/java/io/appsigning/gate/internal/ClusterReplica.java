@@ -1,0 +1,202 @@
+package io.appsigning.gate.internal;
+
+import io.appsigning.cluster.ClusterChange;
+import io.appsigning.cluster.ClusterLedger;
+import io.appsigning.cluster.ClusterStatus;
+import io.appsigning.cluster.NodeStatus;
+import io.appsigning.gate.InstallOutcome;
+import io.appsigning.gate.UninstallOutcome;
+import io.appsigning.truststore.TrustStore;
+import io.appsigning.truststore.TrustStoreSnapshot;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * Data Center mode: keeps this node running exactly the cluster's apps. It reads the cluster's
+ * apps from the database whenever a change is announced (and every few seconds, in case a
+ * notification was lost with a connection), removes what the cluster removed, installs or updates
+ * what this node lacks through the gate, which checks each app again against this node's own trust
+ * store, and reports what it refused. Exists only where the database bundle registers a ledger.
+ */
+@Component(service = ClusterStatus.class, immediate = true)
+public final class ClusterReplica implements ClusterStatus {
+
+    private static final System.Logger LOG = System.getLogger(ClusterReplica.class.getName());
+    /** The longest a node goes without reading the cluster's apps, notification or not (the issue asks for 10 s). */
+    private static final Duration POLL = Duration.ofSeconds(3);
+    /** A refusal is tried again when the trust store changed, or after this long (the policy may have changed). */
+    private static final Duration RETRY_REFUSED = Duration.ofSeconds(60);
+
+    @Reference
+    private GateComponent gate;
+
+    @Reference
+    private ClusterLedger ledger;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile TrustStore trustStore;
+
+    /** What this node refused of which change, so that an unchanged refusal is not checked (and audited) again and again. */
+    private record Refusal(long seq, TrustStoreSnapshot snapshot, Instant at, NodeStatus.Problem problem) {}
+
+    private final Clock clock = Clock.systemUTC();
+    /** Touched by the worker thread only. */
+    private final Map<String, Refusal> refusals = new HashMap<>();
+    private volatile NodeStatus local;
+    private volatile boolean running;
+    private volatile boolean lastReachable = true;
+    private Thread worker;
+
+    @Activate
+    void activate() {
+        local = new NodeStatus(ledger.nodeId(), clock.instant(), false, 0, List.of(), describe(snapshot()));
+        running = true;
+        worker = new Thread(this::run, "appsigning-cluster-sync");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        running = false;
+        worker.interrupt();
+        worker.join(Duration.ofSeconds(30).toMillis());
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                synchronise();
+                if (!lastReachable) {
+                    LOG.log(Level.INFO, "The cluster database answers again; this node is synchronised with the cluster.");
+                    lastReachable = true;
+                }
+            } catch (IOException e) {
+                if (lastReachable) {
+                    LOG.log(Level.WARNING, "Cannot synchronise with the cluster: " + e.getMessage() + ". Uploads are refused"
+                            + " until the database is back; the apps that run keep running.");
+                    lastReachable = false;
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "Synchronising with the cluster failed: " + e, e);
+            }
+            try {
+                ledger.awaitChange(POLL);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** One pass: removals first, then installs and updates in the order of the cluster's log; then the report. */
+    void synchronise() throws IOException {
+        long seq = ledger.lastSeq();
+        List<ClusterChange> desired = ledger.apps();
+        Set<String> keys = new HashSet<>();
+        desired.forEach(change -> keys.add(change.key()));
+        List<NodeStatus.Problem> problems = new ArrayList<>();
+        for (String key : gate.gateInstalledKeys()) {
+            if (running && !keys.contains(key)) {
+                UninstallOutcome outcome = gate.applyUninstall(key);
+                if (!outcome.removed() && !UninstallOutcome.NOT_FOUND.equals(outcome.code())) {
+                    problems.add(new NodeStatus.Problem(key, outcome.version(), outcome.code(), outcome.message()));
+                }
+            }
+        }
+        TrustStoreSnapshot snapshot = snapshot();
+        Instant now = clock.instant();
+        for (ClusterChange change : desired) {
+            if (!running) {
+                return;
+            }
+            if (gate.runs(change)) {
+                refusals.remove(change.key());
+                continue;
+            }
+            Refusal last = refusals.get(change.key());
+            if (last != null && last.seq() == change.seq() && last.snapshot() == snapshot
+                    && last.at().plus(RETRY_REFUSED).isAfter(now)) {
+                problems.add(last.problem());
+                continue;
+            }
+            InstallOutcome outcome = gate.apply(change);
+            if (outcome.installed() && gate.runs(change)) {
+                refusals.remove(change.key());
+                LOG.log(Level.INFO, "Applied the cluster's " + change.key() + " " + change.version() + " (change "
+                        + change.seq() + " from " + change.node() + ")");
+                continue;
+            }
+            if (GateComponent.SUPERSEDED.equals(outcome.code())) {
+                continue;
+            }
+            NodeStatus.Problem problem = new NodeStatus.Problem(change.key(), change.version(), outcome.code(),
+                    outcome.installed() ? "Installed but not active on this node." : outcome.message());
+            problems.add(problem);
+            if (InstallOutcome.CLUSTER_UNAVAILABLE.equals(outcome.code()) || InstallOutcome.GATE_UNAVAILABLE.equals(outcome.code())) {
+                refusals.remove(change.key());
+            } else {
+                if (last == null || last.seq() != change.seq()) {
+                    LOG.log(Level.ERROR, "This node refuses the cluster's " + change.key() + " " + change.version() + ": "
+                            + outcome.code() + ": " + outcome.message());
+                }
+                refusals.put(change.key(), new Refusal(change.seq(), snapshot, now, problem));
+            }
+        }
+        refusals.keySet().retainAll(keys);
+        NodeStatus status = new NodeStatus(ledger.nodeId(), clock.instant(), problems.isEmpty(), seq, problems,
+                describe(snapshot));
+        local = status;
+        ledger.report(status);
+    }
+
+    private TrustStoreSnapshot snapshot() {
+        TrustStore store = trustStore;
+        return store == null ? null : store.snapshot();
+    }
+
+    /** This node's view of the shared trust store, in words, for the cluster page. */
+    static String describe(TrustStoreSnapshot snapshot) {
+        if (snapshot == null) {
+            return "not loaded";
+        }
+        String count = snapshot.certificates().size() + (snapshot.certificates().size() == 1 ? " certificate" : " certificates");
+        return snapshot.safety().safe() ? "safe, " + count
+                : "UNSAFE for " + snapshot.safety().user() + " (trusts nothing), " + count + " in the folder";
+    }
+
+    @Override
+    public NodeStatus local() {
+        return local;
+    }
+
+    @Override
+    public List<NodeStatus> nodes() {
+        try {
+            return ledger.nodes();
+        } catch (IOException e) {
+            return List.of(local);
+        }
+    }
+
+    @Override
+    public boolean databaseReachable() {
+        return ledger.reachable();
+    }
+}
