@@ -52,8 +52,29 @@ public final class Main {
     static final int PRODUCT_START_LEVEL = 1;
     static final int APPS_START_LEVEL = 2;
     private static final String FILE_INSTALL = "org.apache.felix.fileinstall";
+    /** The bundle of Data Center mode: started only when the product is one node of a cluster. */
+    static final String CLUSTER_BUNDLE = "cluster-bundle";
 
-    record Options(Path home, int port, String bind) {}
+    /**
+     * @param sharedHome Data Center mode: the shared home (its {@code upmconfig/} and the accepted apps); else null
+     * @param clusterDb  Data Center mode: the cluster database's JDBC URL; else null
+     * @param nodeId     Data Center mode: this node's name
+     */
+    record Options(Path home, int port, String bind, Path sharedHome, String clusterDb, String nodeId) {
+
+        Options(Path home, int port, String bind) {
+            this(home, port, bind, null, null, null);
+        }
+
+        boolean clustered() {
+            return clusterDb != null;
+        }
+
+        /** The operator's configuration folder: the shared home's in a cluster, else the home's. */
+        Path upmconfig() {
+            return (clustered() ? sharedHome : home).resolve("upmconfig");
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Options options;
@@ -91,8 +112,14 @@ public final class Main {
         Path home = Path.of("upm-home");
         int port = 8080;
         String bind = "127.0.0.1";
+        Path sharedHome = null;
+        String clusterDb = null;
+        String nodeId = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--shared-home" -> sharedHome = Path.of(value(args, ++i, "--shared-home"));
+                case "--cluster-db" -> clusterDb = value(args, ++i, "--cluster-db");
+                case "--node-id" -> nodeId = value(args, ++i, "--node-id");
                 case "--home" -> home = Path.of(value(args, ++i, "--home"));
                 case "--port" -> {
                     try {
@@ -108,16 +135,45 @@ public final class Main {
                 case "--help", "-h" -> {
                     out.println("""
                             Usage: java -jar sample-host.jar [--home DIR] [--port N] [--bind ADDRESS]
-                              --home DIR      the product home (default ./upm-home), created on first start
-                              --port N        the plugin manager's HTTP port (default 8080)
-                              --bind ADDRESS  the address to listen on (default 127.0.0.1, this machine only)
+                                   [--shared-home DIR --cluster-db jdbc:postgresql://HOST:PORT/DB [--node-id ID]]
+                              --home DIR         the product home (default ./upm-home), created on first start
+                              --port N           the plugin manager's HTTP port (default 8080)
+                              --bind ADDRESS     the address to listen on (default 127.0.0.1, this machine only)
+                              --shared-home DIR  Data Center: the cluster's shared home (upmconfig/, the accepted apps)
+                              --cluster-db URL   Data Center: the cluster's PostgreSQL database; the user and password
+                                                 come from APPSIGN_DB_USER and APPSIGN_DB_PASSWORD
+                              --node-id ID       Data Center: this node's name (default: host name and port)
                             The admin password comes from APPSIGN_ADMIN_PASSWORD, or is generated and printed at first start.""");
                     return null;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        return new Options(home.toAbsolutePath().normalize(), port, bind);
+        if ((sharedHome == null) != (clusterDb == null)) {
+            throw new IllegalArgumentException("Data Center mode needs both --shared-home and --cluster-db");
+        }
+        if (nodeId != null && clusterDb == null) {
+            throw new IllegalArgumentException("--node-id is for Data Center mode (with --cluster-db)");
+        }
+        if (clusterDb != null && !clusterDb.startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("--cluster-db must be a PostgreSQL JDBC URL: jdbc:postgresql://HOST:PORT/DB");
+        }
+        if (nodeId != null && !nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw new IllegalArgumentException("--node-id may hold letters, digits and . _ : - (at most 64)");
+        }
+        if (clusterDb != null && nodeId == null) {
+            nodeId = hostName() + ":" + port;
+        }
+        return new Options(home.toAbsolutePath().normalize(), port, bind,
+                sharedHome == null ? null : sharedHome.toAbsolutePath().normalize(), clusterDb, nodeId);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+        } catch (IOException e) {
+            return "node";
+        }
     }
 
     private static String value(String[] args, int i, String option) {
@@ -135,7 +191,7 @@ public final class Main {
             throw new IllegalStateException("cannot listen on " + options.bind() + ":" + options.port() + " (" + e.getMessage()
                     + "); is another instance running? Choose another port with --port.");
         }
-        prepareHome(home);
+        prepareHome(options);
         Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next()
                 .newFramework(frameworkProperties(options, System.getProperties()));
         // init, not start: the product's bundles are installed or updated while nothing is resolved yet,
@@ -143,9 +199,15 @@ public final class Main {
         framework.init();
         BundleContext context = framework.getBundleContext();
         for (Bundle bundle : installProduct(context)) {
-            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                bundle.start(); // persistent: the bundle starts when the framework reaches its start level
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+                continue;
             }
+            if (isClusterBundle(bundle) && !options.clustered()) {
+                // A node that was once part of a cluster and now runs alone must not keep talking to its database.
+                bundle.stop();
+                continue;
+            }
+            bundle.start(); // persistent: the bundle starts when the framework reaches its start level
         }
         placeAppsAfterProduct(context);
         // Returns once every start level up to APPS_START_LEVEL has been reached: the product first, then
@@ -153,7 +215,9 @@ public final class Main {
         framework.start();
         waitForHttp(options);
         String host = options.bind().contains(":") ? "[" + options.bind() + "]" : options.bind();
-        System.out.println("Plugin manager: http://" + host + ":" + options.port() + "/  (home " + home + ")");
+        System.out.println("Plugin manager: http://" + host + ":" + options.port() + "/  (home " + home
+                + (options.clustered() ? ", Data Center node " + options.nodeId() + ", shared home " + options.sharedHome() : "")
+                + ")");
         return framework;
     }
 
@@ -166,6 +230,12 @@ public final class Main {
         Map<String, String> config = new HashMap<>();
         config.put(Constants.FRAMEWORK_STORAGE, home.resolve("data/felix-cache").toString());
         config.put(HOME, home.toString());
+        config.put("appsigning.upmconfig", options.upmconfig().toString());
+        if (options.clustered()) {
+            config.put("appsigning.cluster.db", options.clusterDb());
+            config.put("appsigning.cluster.nodeId", options.nodeId());
+            config.put("appsigning.sharedHome", options.sharedHome().toString());
+        }
         config.put("org.osgi.service.http.port", Integer.toString(options.port()));
         config.put("org.apache.felix.http.host", options.bind());
         config.put("org.apache.felix.http.jetty.sendServerHeader", "false");
@@ -219,7 +289,12 @@ public final class Main {
     }
 
     static void prepareHome(Path home) throws IOException {
-        Path upmconfig = home.resolve("upmconfig");
+        prepareHome(new Options(home, 8080, "127.0.0.1"));
+    }
+
+    static void prepareHome(Options options) throws IOException {
+        Path home = options.home();
+        Path upmconfig = options.upmconfig();
         Path truststore = upmconfig.resolve("truststore");
         boolean createdHere = !Files.exists(upmconfig);
         if (!Files.exists(truststore)) {
@@ -249,9 +324,16 @@ public final class Main {
                     """);
         }
         // Root owns what it creates, so then the folder is protected already (a root product gets a warning of its own).
-        if (createdHere && !"root".equals(System.getProperty("user.name"))) {
-            developmentSetUp(home);
+        if (options.clustered()) {
+            Files.createDirectories(options.sharedHome());
         }
+        if (createdHere && !"root".equals(System.getProperty("user.name"))) {
+            developmentSetUp(upmconfig);
+        }
+    }
+
+    private static boolean isClusterBundle(Bundle bundle) {
+        return bundle.getLocation().startsWith(PRODUCT + CLUSTER_BUNDLE + "-");
     }
 
     /**
@@ -259,9 +341,8 @@ public final class Main {
      * a developer's set-up. That user can write the trust store, so it trusts nothing; say so once,
      * plainly, with the commands that protect it.
      */
-    private static void developmentSetUp(Path home) {
+    private static void developmentSetUp(Path upmconfig) {
         String user = System.getProperty("user.name");
-        Path upmconfig = home.resolve("upmconfig");
         System.out.println("""
                 ------------------------------------------------------------------------------------------
                 Development set-up: %1$s was created by the user running the product (%2$s),

@@ -70,4 +70,38 @@ class MainTest {
         assertThat(first.get("felix.webconsole.password")).startsWith("{sha-256}").isNotEqualTo(CONSOLE_DEFAULT_PASSWORD)
                 .isNotEqualTo(second.get("felix.webconsole.password"));
     }
+
+    @Test
+    void aSingleNodeHasNoClusterPropertiesAndItsOwnConfigurationFolder() {
+        Map<String, String> config = properties(new Properties(), "--home", "h");
+        assertThat(config).doesNotContainKeys("appsigning.cluster.db", "appsigning.cluster.nodeId", "appsigning.sharedHome");
+        assertThat(config.get("appsigning.upmconfig")).isEqualTo(Path.of("h/upmconfig").toAbsolutePath().toString());
+    }
+
+    @Test
+    void aDataCenterNodeTakesItsConfigurationFromTheSharedHome() {
+        Map<String, String> config = properties(new Properties(), "--home", "local", "--shared-home", "shared",
+                "--cluster-db", "jdbc:postgresql://127.0.0.1:5432/appsign", "--node-id", "node-2");
+        assertThat(config).containsEntry("appsigning.cluster.db", "jdbc:postgresql://127.0.0.1:5432/appsign")
+                .containsEntry("appsigning.cluster.nodeId", "node-2")
+                .containsEntry("appsigning.sharedHome", Path.of("shared").toAbsolutePath().toString())
+                .containsEntry("appsigning.upmconfig", Path.of("shared/upmconfig").toAbsolutePath().toString())
+                .containsEntry("appsigning.home", Path.of("local").toAbsolutePath().toString());
+        assertThat(properties(new Properties(), "--shared-home", "s", "--cluster-db", "jdbc:postgresql://db:5432/a",
+                "--port", "8181").get("appsigning.cluster.nodeId")).endsWith(":8181");
+    }
+
+    @Test
+    void dataCenterOptionsComeTogetherAndAreChecked() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> properties(new Properties(), "--cluster-db",
+                "jdbc:postgresql://db/a")).hasMessageContaining("--shared-home");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> properties(new Properties(), "--shared-home", "s"))
+                .hasMessageContaining("--cluster-db");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> properties(new Properties(), "--shared-home", "s",
+                "--cluster-db", "jdbc:mysql://db/a")).hasMessageContaining("PostgreSQL");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> properties(new Properties(), "--shared-home", "s",
+                "--cluster-db", "jdbc:postgresql://db/a", "--node-id", "a b\nINJECTED")).hasMessageContaining("--node-id");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> properties(new Properties(), "--node-id", "n1"))
+                .hasMessageContaining("Data Center");
+    }
 }
