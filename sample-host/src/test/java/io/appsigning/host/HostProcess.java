@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -35,22 +36,39 @@ final class HostProcess implements AutoCloseable {
     }
 
     static HostProcess start(Path home, String... jvmOptions) throws Exception {
+        return launch(home, PRODUCT_USER, List.of(), Map.of(), jvmOptions);
+    }
+
+    /**
+     * One node of a Data Center cluster: its own home, the shared home and the cluster's database, as
+     * the README's Data Center section starts it; as {@code user} where the tests can switch users.
+     */
+    static HostProcess startNode(Path home, Path sharedHome, String jdbcUrl, String nodeId, String user, String... jvmOptions)
+            throws Exception {
+        return launch(home, user, List.of("--shared-home", sharedHome.toString(), "--cluster-db", jdbcUrl, "--node-id", nodeId),
+                Map.of("APPSIGN_DB_USER", "appsign", "APPSIGN_DB_PASSWORD", ""), jvmOptions);
+    }
+
+    private static HostProcess launch(Path home, String user, List<String> arguments, Map<String, String> environment,
+                                      String... jvmOptions) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         List<String> command = new ArrayList<>();
         if (asProductUser()) {
-            layOut(home);
+            layOut(home, user);
             // setpriv execs java itself (no parent left between), so kill -9 reaches the product.
-            command.addAll(List.of("setpriv", "--reuid=" + PRODUCT_USER, "--regid=" + PRODUCT_USER, "--init-groups"));
+            command.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + PRODUCT_USER, "--init-groups"));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-jar", jar().toString(),
                 "--home", home.toString(), "--port", Integer.toString(port)));
+        command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("APPSIGN_ADMIN_PASSWORD", PASSWORD);
+        builder.environment().putAll(environment);
         HostProcess host = new HostProcess(builder.start(), port, home);
         CompletableFuture<Boolean> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
@@ -132,6 +150,10 @@ final class HostProcess implements AutoCloseable {
      * the product's own folders owned by the product user. Files already there are kept.
      */
     static void layOut(Path home) throws IOException, InterruptedException {
+        layOut(home, PRODUCT_USER);
+    }
+
+    static void layOut(Path home, String user) throws IOException, InterruptedException {
         Path truststore = home.resolve("upmconfig/truststore");
         java.nio.file.Files.createDirectories(truststore);
         for (Path folder : List.of(home, home.resolve("upmconfig"), truststore)) {
@@ -145,8 +167,8 @@ final class HostProcess implements AutoCloseable {
         for (String own : List.of("data", "audit", "plugins")) {
             Path folder = home.resolve(own);
             java.nio.file.Files.createDirectories(folder);
-            if (new ProcessBuilder("chown", "-R", PRODUCT_USER, folder.toString()).inheritIO().start().waitFor() != 0) {
-                throw new IOException("could not give " + folder + " to " + PRODUCT_USER);
+            if (new ProcessBuilder("chown", "-R", user, folder.toString()).inheritIO().start().waitFor() != 0) {
+                throw new IOException("could not give " + folder + " to " + user);
             }
         }
     }

@@ -1,0 +1,548 @@
+package io.appsigning.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.appsigning.testsupport.PostgresServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data Center mode (issue 15): three real product nodes, each as the product user with its own
+ * home, on one throwaway PostgreSQL and one shared home whose {@code upmconfig/} is root's, as the
+ * README's Data Center section sets a cluster up. The tests run in order on the one cluster; each
+ * leaves it converged.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration PROPAGATION = Duration.ofSeconds(10);
+    /** A second product user, in the first one's group, for a node whose own user may write the trust store. */
+    private static final String OTHER_USER = System.getProperty("appsign.test.user2", "appsign2");
+
+    @TempDir
+    Path root;
+    private PostgresServer database;
+    private Path shared;
+    private final HostProcess[] nodes = new HostProcess[3];
+    private final Http[] http = new Http[3];
+    private TestApps vendor;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        vendor = new TestApps("CN=Acme Data Center Vendor");
+        database = PostgresServer.start();
+        shared = root.resolve("shared");
+        Path truststore = shared.resolve("upmconfig/truststore");
+        Files.createDirectories(truststore);
+        Files.writeString(truststore.resolve("vendor.crt"), vendor.certificatePem());
+        Files.writeString(shared.resolve("upmconfig/signing.properties"), "mode=WARN\n");
+        for (Path folder : List.of(root, shared.resolve("upmconfig"), truststore)) {
+            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        if (HostProcess.asProductUser()) {
+            // The shared home is the product's (its group's); its configuration folder stays root's.
+            run("chown", HostProcess.PRODUCT_USER + ":" + HostProcess.PRODUCT_USER, shared.toString());
+            Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwx---"));
+        }
+        ExecutorService starting = Executors.newFixedThreadPool(3);
+        List<Future<HostProcess>> started = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            int n = i;
+            started.add(starting.submit(() -> startNode(n, HostProcess.PRODUCT_USER)));
+        }
+        for (int i = 0; i < 3; i++) {
+            nodes[i] = started.get(i).get(120, TimeUnit.SECONDS);
+            http[i] = new Http(nodes[i]);
+        }
+        starting.shutdown();
+    }
+
+    private HostProcess startNode(int n, String user) throws Exception {
+        return HostProcess.startNode(root.resolve("node-" + (n + 1)), shared, database.jdbcUrl(), "node-" + (n + 1), user,
+                "-Xmx256m");
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        for (HostProcess node : nodes) {
+            if (node != null) {
+                node.close();
+            }
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    // ---- propagation -----------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void anUploadToOneNodeRunsOnEveryNodeAndAnUninstallOnAnotherRemovesItEverywhere() throws Exception {
+        byte[] app = TestApps.bundle("com.acme.dc.first", "1.0.0", 200);
+        Http.Response uploaded = http[0].upload(app, vendor.signatureFile(app));
+        assertThat(uploaded.status()).as(uploaded.text()).isEqualTo(201);
+        for (int i = 1; i < 3; i++) {
+            JsonNode there = awaitApp(i, "com.acme.dc.first", app -> "ACTIVE".equals(app.path("state").asText())
+                    && "VERIFIED".equals(app.path("status").asText()), PROPAGATION);
+            assertThat(there.path("sha256").asText()).isEqualTo(io.appsigning.truststore.TrustedCertificate.sha256Hex(app));
+            assertThat(there.path("installedBy").asText()).isEqualTo("admin");
+        }
+        assertThat(http[2].delete("/api/apps/com.acme.dc.first").status()).isEqualTo(204);
+        for (int i = 0; i < 2; i++) {
+            awaitGone(i, "com.acme.dc.first", PROPAGATION);
+        }
+        JsonNode cluster = http[1].get("/api/cluster").json();
+        assertThat(cluster.path("clustered").asBoolean()).isTrue();
+        assertThat(cluster.path("nodeId").asText()).isEqualTo("node-2");
+        awaitInSync(1);
+        assertThat(http[1].get("/api/cluster").json().path("nodes")).hasSize(3);
+    }
+
+    // ---- the admin: policy and sessions ----------------------------------------------------
+
+    @Test
+    @Order(2)
+    void theAdminsTighteningHoldsOnEveryNodeAtOnceAndASessionWorksOnAnyNode() throws Exception {
+        HttpResponse<String> login = client.send(HttpRequest.newBuilder(URI.create(nodes[0].url("/api/login")))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"admin\",\"password\":\"" + HostProcess.PASSWORD + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+        String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+        String csrf = JSON.readTree(login.body()).path("csrfToken").asText();
+
+        // A load balancer sends the next request to node 2: the session made on node 1 holds there.
+        HttpResponse<String> onNode2 = client.send(HttpRequest.newBuilder(URI.create(nodes[1].url("/api/apps")))
+                .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(onNode2.statusCode()).as(onNode2.body()).isEqualTo(200);
+
+        // The tightening, made on node 2 with that session, holds on node 3 for the very next upload.
+        HttpResponse<String> tighten = client.send(HttpRequest.newBuilder(URI.create(nodes[1].url("/api/settings")))
+                .header("Cookie", cookie).header("X-CSRF-Token", csrf).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"mode\": \"ENFORCE\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(tighten.statusCode()).as(tighten.body()).isEqualTo(200);
+        Http.Response unsigned = http[2].upload(TestApps.bundle("com.acme.dc.unsigned", "1.0.0", 10), null);
+        assertThat(unsigned.code()).as(unsigned.text()).isEqualTo("MISSING_SIGNATURE");
+        assertThat(http[0].get("/api/settings").json().path("effective").path("mode").asText()).isEqualTo("ENFORCE");
+
+        // Relaxing stays the operator's, from any node.
+        assertThat(http[2].put("/api/settings", "{\"mode\": \"WARN\"}").code()).isEqualTo("POLICY_LOCKED");
+
+        // Signing out on node 3 ends the session on every node.
+        HttpResponse<String> logout = client.send(HttpRequest.newBuilder(URI.create(nodes[2].url("/api/logout")))
+                .header("Cookie", cookie).header("X-CSRF-Token", csrf).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(logout.statusCode()).as(logout.body()).isEqualTo(204);
+        HttpResponse<String> after = client.send(HttpRequest.newBuilder(URI.create(nodes[0].url("/api/apps")))
+                .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(after.statusCode()).isEqualTo(401);
+    }
+
+    // ---- many uploads at once --------------------------------------------------------------
+
+    @Test
+    @Order(3)
+    void sixtyConcurrentUploadsOverThreeNodesGiveRightDecisionsEveryAppEverywhereAndOneIntactChain() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(12);
+        List<Future<Http.Response>> answers = new ArrayList<>();
+        Set<String> good = new TreeSet<>();
+        for (int i = 0; i < 60; i++) {
+            String key = "com.acme.dc.bulk" + i;
+            byte[] app = TestApps.bundle(key, "1.0." + i, 100 + i);
+            byte[] signature = vendor.signatureFile(app);
+            boolean tampered = i % 2 == 1;
+            if (!tampered) {
+                good.add(key);
+            }
+            Http target = http[i % 3];
+            answers.add(pool.submit(() -> target.upload(tampered ? TestApps.tampered(app) : app, signature)));
+        }
+        for (int i = 0; i < 60; i++) {
+            Http.Response answer = answers.get(i).get(120, TimeUnit.SECONDS);
+            if (i % 2 == 0) {
+                assertThat(answer.status()).as("upload %d: %s", i, answer.text()).isEqualTo(201);
+            } else {
+                assertThat(answer.code()).as("upload %d: %s", i, answer.text()).isEqualTo("SIGNATURE_MISMATCH");
+            }
+        }
+        pool.shutdown();
+        for (int n = 0; n < 3; n++) {
+            int node = n;
+            awaitApps(node, apps -> bulk(apps).equals(good), Duration.ofSeconds(30));
+            for (JsonNode app : apps(node)) {
+                if (app.path("key").asText().startsWith("com.acme.dc.bulk")) {
+                    assertThat(app.path("state").asText()).as(app.toString()).isEqualTo("ACTIVE");
+                    assertThat(app.path("status").asText()).as(app.toString()).isEqualTo("VERIFIED");
+                }
+            }
+        }
+
+        // One chain for the whole cluster, as the operator checks it: exported from the database, then appsign audit-verify.
+        List<String> lines = auditLines();
+        Path log = root.resolve("cluster-audit.log");
+        Files.write(log, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        Cli verify = appsign("audit-verify", "--log", log.toString());
+        assertThat(verify.exitCode()).as(verify.output()).isZero();
+        assertThat(verify.output()).contains("intact");
+        long installed = lines.stream().filter(l -> l.contains("\"decision\":\"INSTALLED\"") && l.contains("dc.bulk")).count();
+        long rejected = lines.stream().filter(l -> l.contains("\"decision\":\"REJECTED\"") && l.contains("SIGNATURE_MISMATCH")
+                && l.contains("dc.bulk")).count();
+        assertThat(installed).isEqualTo(30);
+        assertThat(rejected).isEqualTo(30);
+        Set<String> writers = new TreeSet<>();
+        for (String line : lines) {
+            writers.add(JSON.readTree(line).path("node").asText());
+        }
+        assertThat(writers).contains("node-1", "node-2", "node-3");
+    }
+
+    // ---- a node that crashes ---------------------------------------------------------------
+
+    @Test
+    @Order(4)
+    void aNodeKilledDuringAPropagationConvergesWhenItComesBackAndNothingIsHalfInstalled() throws Exception {
+        byte[] big = TestApps.bundle("com.acme.dc.big", "1.0.0", 4 * 1024 * 1024);
+        assertThat(http[0].upload(big, vendor.signatureFile(big)).status()).isEqualTo(201);
+        nodes[1].kill(); // while it copies, checks or installs the big app
+        byte[] whileAway = TestApps.bundle("com.acme.dc.whileaway", "1.0.0", 50);
+        assertThat(http[2].upload(whileAway, vendor.signatureFile(whileAway)).status()).isEqualTo(201);
+        assertThat(http[2].delete("/api/apps/com.acme.dc.bulk0").status()).isEqualTo(204);
+
+        nodes[1] = startNode(1, HostProcess.PRODUCT_USER);
+        http[1] = new Http(nodes[1]);
+        Map<String, String> expected = runningApps(0);
+        assertThat(expected).containsKeys("com.acme.dc.big", "com.acme.dc.whileaway").doesNotContainKey("com.acme.dc.bulk0");
+        awaitApps(1, apps -> running(apps).equals(expected), Duration.ofSeconds(20));
+        for (JsonNode app : apps(1)) {
+            assertThat(app.path("state").asText()).as(app.toString()).isEqualTo("ACTIVE");
+        }
+        awaitInSync(1);
+    }
+
+    // ---- a node that cannot trust the shared trust store ------------------------------------
+
+    @Test
+    @Order(5)
+    void aNodeWhoseUserCouldChangeTheTrustStoreRefusesTheClustersAppsAndSaysSo() throws Exception {
+        Assumptions.assumeTrue(HostProcess.asProductUser() && userExists(OTHER_USER),
+                "needs root and a second product user " + OTHER_USER + " (.ci/run creates it)");
+        Path truststore = shared.resolve("upmconfig/truststore");
+        nodes[2].close();
+        // Node 3's own user may write the shared trust store (an ACL entry for it alone): for that node it trusts nothing.
+        run("setfacl", "-m", "u:" + OTHER_USER + ":rwx", truststore.toString());
+        try {
+            nodes[2] = startNode(2, OTHER_USER);
+            http[2] = new Http(nodes[2]);
+            byte[] app = TestApps.bundle("com.acme.dc.refused", "1.0.0", 60);
+            assertThat(http[0].upload(app, vendor.signatureFile(app)).status()).isEqualTo(201);
+            awaitApp(1, "com.acme.dc.refused", a -> "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
+
+            JsonNode cluster = await(() -> http[2].get("/api/cluster").json(),
+                    c -> !c.path("inSync").asBoolean(true) && c.path("problems").toString().contains("com.acme.dc.refused"),
+                    PROPAGATION);
+            assertThat(cluster.path("problems").toString()).contains("TRUST_STORE_UNSAFE");
+            assertThat(apps(2).toString()).doesNotContain("com.acme.dc.refused");
+            JsonNode check = clusterCheck(http[2].get("/api/health").json());
+            assertThat(check.path("status").asText()).isEqualTo("CRITICAL");
+            assertThat(check.toString()).contains("com.acme.dc.refused").contains("TRUST_STORE_UNSAFE");
+            JsonNode seenFromNode1 = await(() -> http[0].get("/api/cluster").json(),
+                    c -> c.path("nodes").toString().contains("node-3") && nodeEntry(c, "node-3").path("inSync").asBoolean(true) == false,
+                    PROPAGATION);
+            assertThat(nodeEntry(seenFromNode1, "node-3").path("problems").toString()).contains("com.acme.dc.refused");
+        } finally {
+            run("setfacl", "-x", "u:" + OTHER_USER, truststore.toString());
+        }
+        // Protected again: the node takes the app by itself.
+        awaitApp(2, "com.acme.dc.refused", a -> "ACTIVE".equals(a.path("state").asText()) && "VERIFIED".equals(a.path("status").asText()),
+                Duration.ofSeconds(30));
+        awaitInSync(2);
+    }
+
+    // ---- the database away -----------------------------------------------------------------
+
+    @Test
+    @Order(6)
+    void withTheDatabaseAwayUploadsAreRefusedAppsKeepRunningAndEverythingRecoversWithoutRestarts() throws Exception {
+        Map<String, String> before = runningApps(0);
+        byte[] slow = TestApps.bundle("com.acme.dc.straddles", "1.0.0", 300_000);
+        CountDownLatch halfSent = new CountDownLatch(1);
+        CountDownLatch databaseAway = new CountDownLatch(1);
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        Future<HttpResponse<String>> straddling = background.submit(() -> slowUpload(nodes[0], slow, vendor.signatureFile(slow),
+                halfSent, databaseAway));
+        assertThat(halfSent.await(30, TimeUnit.SECONDS)).isTrue();
+        long pausedAt = System.nanoTime();
+        database.pause();
+        try {
+            databaseAway.countDown();
+            HttpResponse<String> answer = straddling.get(60, TimeUnit.SECONDS);
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+            assertThat(answer.body()).contains("CLUSTER_UNAVAILABLE");
+            byte[] other = TestApps.bundle("com.acme.dc.during", "1.0.0", 10);
+            Http.Response during = http[1].upload(other, vendor.signatureFile(other));
+            assertThat(during.status()).as(during.text()).isEqualTo(503);
+            assertThat(during.code()).isEqualTo("CLUSTER_UNAVAILABLE");
+            long left = Duration.ofSeconds(20).toNanos() - (System.nanoTime() - pausedAt);
+            if (left > 0) {
+                Thread.sleep(left / 1_000_000);
+            }
+        } finally {
+            database.resume();
+            background.shutdownNow();
+        }
+        // Back by itself: no node restarted.
+        byte[] after = TestApps.bundle("com.acme.dc.after", "1.0.0", 10);
+        Http.Response accepted = await(() -> http[1].upload(after, vendor.signatureFile(after)), r -> r.status() != 503,
+                Duration.ofSeconds(30));
+        assertThat(accepted.status()).as(accepted.text()).isEqualTo(201);
+        for (int n = 0; n < 3; n++) {
+            awaitApp(n, "com.acme.dc.after", a -> "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
+            Map<String, String> now = runningApps(n);
+            assertThat(now).as("node %d", n + 1).doesNotContainKeys("com.acme.dc.straddles", "com.acme.dc.during")
+                    .containsAllEntriesOf(before);
+        }
+        for (HostProcess node : nodes) {
+            assertThat(String.join("\n", node.output())).doesNotContain("sample-host stopped");
+        }
+    }
+
+    // ---- how long a change takes to reach the others -----------------------------------------
+
+    @Test
+    @Order(7)
+    void twentyUploadsOnNodeOneReachNodeThreeWithinTenSeconds() throws Exception {
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String key = "com.acme.dc.timed" + i;
+            byte[] app = TestApps.bundle(key, "1.0.0", 1000);
+            Http.Response answer = http[0].upload(app, vendor.signatureFile(app));
+            long answered = System.nanoTime();
+            assertThat(answer.status()).as(answer.text()).isEqualTo(201);
+            awaitApp(2, key, a -> "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
+            millis.add((System.nanoTime() - answered) / 1_000_000);
+        }
+        Collections.sort(millis);
+        long median = (millis.get(9) + millis.get(10)) / 2;
+        System.out.println("Propagation from an upload's answer on node 1 to ACTIVE on node 3 (20 uploads, polled every 20 ms):"
+                + " median " + median + " ms, worst " + millis.get(19) + " ms, best " + millis.get(0) + " ms");
+        assertThat(millis.get(19)).isLessThan(PROPAGATION.toMillis());
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    private JsonNode apps(int node) throws Exception {
+        Http.Response response = http[node].get("/api/apps");
+        assertThat(response.status()).as(response.text()).isEqualTo(200);
+        return response.json().path("apps");
+    }
+
+    private static Set<String> bulk(JsonNode apps) {
+        Set<String> keys = new TreeSet<>();
+        apps.forEach(app -> {
+            if (app.path("key").asText().startsWith("com.acme.dc.bulk")) {
+                keys.add(app.path("key").asText());
+            }
+        });
+        return keys;
+    }
+
+    /** Key to "version sha256 state" of every app a node lists. */
+    private static Map<String, String> running(JsonNode apps) {
+        Map<String, String> running = new TreeMap<>();
+        apps.forEach(app -> running.put(app.path("key").asText(), app.path("version").asText() + " "
+                + app.path("sha256").asText() + " " + app.path("state").asText()));
+        return running;
+    }
+
+    private Map<String, String> runningApps(int node) throws Exception {
+        return running(apps(node));
+    }
+
+    private JsonNode awaitApp(int node, String key, Predicate<JsonNode> ready, Duration within) throws Exception {
+        JsonNode apps = awaitApps(node, list -> find(list, key) != null && ready.test(find(list, key)), within);
+        return find(apps, key);
+    }
+
+    private void awaitGone(int node, String key, Duration within) throws Exception {
+        awaitApps(node, list -> find(list, key) == null, within);
+    }
+
+    private JsonNode awaitApps(int node, Predicate<JsonNode> ready, Duration within) throws Exception {
+        return await(() -> apps(node), ready, within);
+    }
+
+    private void awaitInSync(int node) throws Exception {
+        await(() -> http[node].get("/api/cluster").json(), c -> c.path("inSync").asBoolean(false), PROPAGATION);
+    }
+
+    private static JsonNode find(JsonNode apps, String key) {
+        for (JsonNode app : apps) {
+            if (key.equals(app.path("key").asText())) {
+                return app;
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode nodeEntry(JsonNode cluster, String nodeId) {
+        for (JsonNode node : cluster.path("nodes")) {
+            if (nodeId.equals(node.path("nodeId").asText())) {
+                return node;
+            }
+        }
+        return JSON.createObjectNode();
+    }
+
+    private static JsonNode clusterCheck(JsonNode health) {
+        for (JsonNode check : health.path("checks")) {
+            if (check.toString().toLowerCase().contains("cluster")) {
+                return check;
+            }
+        }
+        throw new AssertionError("no cluster check in " + health);
+    }
+
+    private interface Probe<T> {
+        T get() throws Exception;
+    }
+
+    private static <T> T await(Probe<T> probe, Predicate<T> ready, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        T last = probe.get();
+        while (!ready.test(last)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + within.toSeconds() + " s; last seen: " + last);
+            }
+            Thread.sleep(20);
+            last = probe.get();
+        }
+        return last;
+    }
+
+    /** An upload that sends half its body, then waits until the test has taken the database away. */
+    private HttpResponse<String> slowUpload(HostProcess node, byte[] app, byte[] signature, CountDownLatch halfSent,
+                                            CountDownLatch thenWait) throws Exception {
+        String boundary = "----appsign-cluster-" + System.nanoTime();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"signature\"; filename=\"app.jar.sig\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(signature);
+        body.write(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"app\"; filename=\"app.jar\"\r\n"
+                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(app);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = body.toByteArray();
+        int half = bytes.length / 2;
+        InputStream stream = new InputStream() {
+            private int position;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                if (position >= bytes.length) {
+                    return -1;
+                }
+                if (position == half) {
+                    halfSent.countDown();
+                    try {
+                        thenWait.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                }
+                int end = position < half ? Math.min(half, position + length) : Math.min(bytes.length, position + length);
+                System.arraycopy(bytes, position, buffer, offset, end - position);
+                int n = end - position;
+                position = end;
+                return n;
+            }
+        };
+        return client.send(HttpRequest.newBuilder(URI.create(node.url("/api/apps")))
+                .header("Authorization", Http.basic("admin", HostProcess.PASSWORD))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .timeout(Duration.ofSeconds(90))
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> stream),
+                        bytes.length)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<String> auditLines() throws Exception {
+        List<String> lines = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), "appsign", "");
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT line FROM appsign_audit ORDER BY n")) {
+            while (rows.next()) {
+                lines.add(rows.getString(1));
+            }
+        }
+        return lines;
+    }
+
+    private record Cli(int exitCode, String output) {}
+
+    private static Cli appsign(String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("appsign.jar", "../signing-cli/target/appsign.jar")));
+        command.addAll(List.of(arguments));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Cli(process.waitFor(), output);
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    private static boolean userExists(String user) throws IOException, InterruptedException {
+        return new ProcessBuilder("id", "-u", user).redirectErrorStream(true).start().waitFor() == 0;
+    }
+}
