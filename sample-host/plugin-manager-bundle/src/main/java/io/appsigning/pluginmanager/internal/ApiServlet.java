@@ -188,6 +188,9 @@ public final class ApiServlet extends HttpServlet {
                 return;
             }
             route(method, path, caller.get(), request, response);
+        } catch (AdminAuth.Unavailable e) {
+            // Data Center mode without its database: a session cookie is neither honoured nor treated as signed out.
+            clusterUnavailable(response, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
         } catch (Unavailable e) {
             error(response, 503, "UNAVAILABLE", "The " + e.getMessage() + " is restarting; try again in a few seconds.");
         } catch (IOException e) {
@@ -242,6 +245,7 @@ public final class ApiServlet extends HttpServlet {
                     yield Optional.empty();
                 }
                 case WRONG -> Optional.empty();
+                case UNAVAILABLE -> throw new AdminAuth.Unavailable(null);
             };
         }
         return auth.session(cookie(request)).map(session -> new Caller(session.user(), session));
@@ -251,6 +255,11 @@ public final class ApiServlet extends HttpServlet {
         response.setHeader("Retry-After", Long.toString(attempt.retryAfterSeconds()));
         error(response, 429, "TOO_MANY_ATTEMPTS", "Too many failed sign-ins: the admin account is locked for "
                 + attempt.retryAfterSeconds() + " more seconds.");
+    }
+
+    static void clusterUnavailable(HttpServletResponse response, String message) throws IOException {
+        response.setHeader("Retry-After", "10");
+        error(response, 503, AdminAuth.CLUSTER_UNAVAILABLE, message);
     }
 
     private static String cookie(HttpServletRequest request) {
@@ -383,8 +392,15 @@ public final class ApiServlet extends HttpServlet {
         switch (attempt.verdict()) {
             case LOCKED -> locked(response, attempt);
             case WRONG -> error(response, 401, "UNAUTHORIZED", "Wrong user or password.");
+            case UNAVAILABLE -> clusterUnavailable(response, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
             case OK -> {
-                AdminAuth.Session session = auth.login(user);
+                AdminAuth.Session session;
+                try {
+                    session = auth.login(user);
+                } catch (AdminAuth.Unavailable e) {
+                    clusterUnavailable(response, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
+                    return;
+                }
                 response.addHeader("Set-Cookie", SESSION_COOKIE + "=" + session.id() + "; Path=/; HttpOnly; SameSite=Strict");
                 json(response, 200, JSON.createObjectNode().put("user", session.user()).put("csrfToken", session.csrfToken()));
             }
