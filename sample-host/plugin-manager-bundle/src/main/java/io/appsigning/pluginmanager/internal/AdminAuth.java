@@ -94,7 +94,7 @@ public final class AdminAuth {
     /** Data Center mode's sessions; looked up on every call, and never used on a single node. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile ClusterSessions clusterSessions;
+    volatile ClusterSessions clusterSessions;
 
     private final SecureRandom random = new SecureRandom();
     private volatile SessionStore store = new MemorySessions();
