@@ -60,7 +60,16 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body) });
   if (response.status === 401 && path !== '/login') { showLogin(); throw new Error('signed out'); }
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  const answer = text ? JSON.parse(text) : null;
+  // Data Center mode without its database: no session can be checked, so no page can be shown; say why once, on top.
+  const down = response.status === 503 && answer && answer.error && answer.error.code === 'CLUSTER_UNAVAILABLE'
+    && path !== '/cluster' && path !== '/login' && !path.startsWith('/audit');
+  $('cluster-banner').hidden = !down;
+  if (down) {
+    $('cluster-banner').textContent = answer.error.message;
+    throw new Error('cluster unavailable');
+  }
+  return { status: response.status, body: answer };
 }
 
 function showLogin() {
@@ -145,7 +154,13 @@ async function loadAudit() {
   const query = new URLSearchParams({ page: auditPage, size: 25 });
   if ($('audit-app').value.trim()) query.set('app', $('audit-app').value.trim());
   if ($('audit-decision').value) query.set('decision', $('audit-decision').value);
-  const { body } = await api('GET', '/audit?' + query);
+  const { status, body } = await api('GET', '/audit?' + query);
+  if (status !== 200) {
+    // In Data Center mode the chain is in the database: while it cannot be read, say so rather than show an empty log.
+    $('audit-summary').textContent = body && body.error ? body.error.message : 'The audit log could not be read.';
+    $('audit-body').replaceChildren();
+    return;
+  }
   $('audit-summary').textContent = body.total + ' matching lines of ' + body.lines + ', newest first. Chain head ' + body.head + '.';
   const tbody = $('audit-body');
   tbody.replaceChildren();
@@ -374,6 +389,7 @@ async function loadHealth() {
       el('div', {}, el('span', { class: 'badge ' + check.status }, check.status)),
       el('div', {}, el('h3', {}, check.name), el('ul', {}, ...check.messages.map((m) => el('li', {}, m))))));
   }
+  await loadCluster(container);
   if (body.audit) {
     // The chain's head: an operator notes it, and `appsign audit-verify --head` later proves that no line was cut off.
     container.append(el('div', { class: 'card check', id: 'audit-head' },
@@ -383,6 +399,39 @@ async function loadHealth() {
         el('li', {}, 'Head: ', el('code', { class: 'code' }, body.audit.head)),
         el('li', {}, 'Check it with: appsign audit-verify --log ' + body.audit.log + ' --head ' + body.audit.head)))));
   }
+}
+
+/** Data Center mode only: every node's last report. A single node answers {"clustered": false} and shows nothing. */
+async function loadCluster(container) {
+  const { status, body } = await api('GET', '/cluster');
+  if (status === 200 && body && body.clustered === false) return;
+  const card = el('div', { class: 'card', id: 'cluster' }, el('h3', {}, 'Cluster'));
+  container.append(card);
+  if (status !== 200 || !body) {
+    card.append(el('p', { class: 'notice bad' }, body && body.error ? body.error.message : 'The cluster status could not be read.'));
+    return;
+  }
+  card.append(el('p', { class: body.inSync && body.databaseReachable ? 'muted' : 'notice bad', id: 'cluster-summary' },
+    'This node: ' + body.nodeId + ', ' + (body.inSync ? 'in sync' : 'out of sync') + '. Database: '
+    + (body.databaseReachable ? 'reachable.' : 'cannot be reached; uploads are refused until it is back.')));
+  const now = Date.now();
+  const rows = body.nodes.map((node) => {
+    const seen = node.lastSeen ? Math.round((now - Date.parse(node.lastSeen)) / 1000) : null;
+    const silent = seen === null || seen > 60;
+    return el('tr', { 'data-node': node.nodeId },
+      el('td', {}, el('div', { class: 'key' }, node.nodeId + (node.nodeId === body.nodeId ? ' (this node)' : '')),
+        node.trustStore ? el('div', { class: 'detail' }, 'Trust store: ' + node.trustStore) : null),
+      el('td', { 'data-label': 'Last seen' }, node.lastSeen ? String(node.lastSeen).replace('T', ' ').slice(0, 19) : 'never',
+        el('div', { class: 'detail' + (silent ? ' late' : '') }, seen === null ? 'no report' : seen + ' s ago')),
+      el('td', { 'data-label': 'In sync' }, el('span', { class: 'badge ' + (node.inSync ? 'OK' : 'CRITICAL') }, node.inSync ? 'In sync' : 'Out of sync'),
+        el('div', { class: 'detail' }, 'change ' + node.appliedSeq)),
+      el('td', { 'data-label': 'Problems' }, node.problems.length === 0 ? el('span', { class: 'muted' }, 'None')
+        : el('ul', { class: 'problems' }, ...node.problems.map((p) => el('li', {},
+          el('b', {}, p.key + ' ' + p.version), ': ', el('span', { class: 'code' }, p.reason), p.message ? ' — ' + p.message : '')))));
+  });
+  card.append(el('table', { class: 'table cluster-table' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'Node'), el('th', {}, 'Last seen (UTC)'), el('th', {}, 'In sync'), el('th', {}, 'Problems'))),
+    el('tbody', {}, ...rows)));
 }
 
 document.addEventListener('DOMContentLoaded', async () => {
@@ -419,5 +468,11 @@ document.addEventListener('DOMContentLoaded', async () => {
     await showShell();
   } else {
     showLogin();
+    if (response.status === 503) {
+      // Data Center mode without its database: the session can be neither used nor refused; say why.
+      const body = await response.json().catch(() => null);
+      $('login-error').hidden = false;
+      $('login-error').textContent = body && body.error ? body.error.message : 'The product cannot check sessions right now.';
+    }
   }
 });

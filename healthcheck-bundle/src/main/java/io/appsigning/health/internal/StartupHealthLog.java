@@ -17,11 +17,16 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Runs the three app signing checks once the framework has started, and logs one line per check.
  * DS activates this only when all three checks are registered, so nothing here waits for them; it
- * publishes no service (the framework listener is added to the context, not registered).
+ * publishes no service (the framework listener is added to the context, not registered). The
+ * {@code cluster} check exists only in Data Center mode, so it is optional: logged when it is there
+ * (its component registers it as soon as this bundle starts, before the framework's STARTED event).
  */
 @Component(immediate = true, service = {})
 public final class StartupHealthLog {
@@ -36,6 +41,10 @@ public final class StartupHealthLog {
 
     @Reference(target = "(" + HealthCheck.NAME + "=" + SigningStatusCheck.NAME + ")")
     HealthCheck signingStatus;
+
+    @Reference(target = "(" + HealthCheck.NAME + "=" + ClusterCheck.NAME + ")", cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile HealthCheck cluster;
 
     private final AtomicBoolean ran = new AtomicBoolean();
     private final FrameworkListener started = event -> {
@@ -87,6 +96,10 @@ public final class StartupHealthLog {
         checks.put(TrustStoreChecks.PERMISSIONS, permissions);
         checks.put(TrustStoreChecks.EXPIRY, expiry);
         checks.put(SigningStatusCheck.NAME, signingStatus);
+        HealthCheck clusterCheck = cluster;
+        if (clusterCheck != null) {
+            checks.put(ClusterCheck.NAME, clusterCheck);
+        }
         // Off the framework's event thread: a check reads the file system.
         Thread thread = new Thread(() -> {
             for (Map.Entry<String, HealthCheck> check : checks.entrySet()) {

@@ -102,4 +102,22 @@ class StartupHealthLogTest {
         assertThat(records).hasSize(3);
         log.deactivate();
     }
+
+    @Test
+    void inDataCenterModeTheClusterCheckIsLoggedToo() throws Exception {
+        StartupHealthLog log = new StartupHealthLog();
+        log.permissions = () -> Results.toFelix(new CheckResult("trust-store-permissions", Status.OK, List.of("protected")));
+        log.expiry = () -> Results.toFelix(new CheckResult("certificate-expiry", Status.OK, List.of("2 trusted certificates")));
+        log.signingStatus = () -> Results.toFelix(new CheckResult("signing-status", Status.OK, List.of("ENFORCE")));
+        log.cluster = () -> Results.toFelix(new CheckResult("cluster", Status.CRITICAL,
+                List.of("com.example.app 1.2.0 not installed on this node: SIGNATURE_MISMATCH.")));
+        log.activate(framework.getBundleContext());
+        for (int i = 0; i < 100 && records.size() < 4; i++) {
+            Thread.sleep(50);
+        }
+        assertThat(records).extracting(LogRecord::getMessage).last()
+                .isEqualTo("Health check cluster: CRITICAL | com.example.app 1.2.0 not installed on this node: SIGNATURE_MISMATCH.");
+        assertThat(records).hasSize(4);
+        log.deactivate();
+    }
 }

@@ -1,12 +1,17 @@
 package io.appsigning.pluginmanager.internal;
 
 import io.appsigning.audit.AuditTrail;
+import io.appsigning.cluster.ClusterMode;
+import io.appsigning.cluster.ClusterSessions;
+import io.appsigning.cluster.ClusterSessions.Admission;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,9 +21,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -33,6 +39,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * Its own component, so that sessions outlive a restart of the servlets (a configuration change,
  * a service coming and going). The failure count is taken before the password is checked, so
  * concurrent guesses cannot all be evaluated.
+ *
+ * <p>In Data Center mode ({@link ClusterMode#DATABASE} set) the sessions and the count live in the
+ * cluster's database ({@link ClusterSessions}) and the hash in the shared home, so that every node
+ * knows one password and any node may answer any request. Without the database nobody signs in
+ * and no session is honoured: {@link Verdict#UNAVAILABLE}, {@link Unavailable}.
  */
 @Component(service = AdminAuth.class)
 public final class AdminAuth {
@@ -44,8 +55,26 @@ public final class AdminAuth {
     private static final Duration VERIFIED_FOR = Duration.ofMinutes(1);
     private static final System.Logger LOG = System.getLogger(AdminAuth.class.getName());
 
-    /** The outcome of one sign-in attempt. */
-    public enum Verdict { OK, WRONG, LOCKED }
+    /** The stable error code of a sign-in or session check that the cluster's database could not answer. */
+    public static final String CLUSTER_UNAVAILABLE = "CLUSTER_UNAVAILABLE";
+    /** What a person is told then. */
+    public static final String CLUSTER_UNAVAILABLE_MESSAGE = "The cluster's database cannot be reached, so nobody can sign in"
+            + " and sessions cannot be checked on any node; try again when it is back.";
+
+    /** The outcome of one sign-in attempt; {@code UNAVAILABLE}: in Data Center mode, the database could not be asked. */
+    public enum Verdict { OK, WRONG, LOCKED, UNAVAILABLE }
+
+    /**
+     * Data Center mode only: a session could not be made, checked or ended because the cluster's
+     * database could not be reached. Unchecked, so that no caller can mistake it for "no session".
+     */
+    public static final class Unavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(IOException cause) {
+            super(CLUSTER_UNAVAILABLE_MESSAGE, cause);
+        }
+    }
 
     /**
      * @param verdict           what happened
@@ -55,23 +84,39 @@ public final class AdminAuth {
 
     record Session(String id, String user, String csrfToken, Instant lastUsed) {}
 
-    private record Verified(byte[] sha256, Instant until) {}
+    /** A password that matched {@code hash} recently (as its SHA-256). */
+    private record Verified(byte[] sha256, String hash, Instant until) {}
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile AuditTrail audit;
+    volatile AuditTrail audit;
+
+    /** Data Center mode's sessions; looked up on every call, and never used on a single node. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile ClusterSessions clusterSessions;
 
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
-    private final Object attempts = new Object();
+    private volatile SessionStore store = new MemorySessions();
     private Clock clock = Clock.systemUTC();
     private volatile String hash;
     private volatile Verified verified;
-    private int failures;
-    private Instant lockedUntil = Instant.MIN;
+    /** Data Center mode: the shared hash file, re-read when another node changes it; null on a single node. */
+    private volatile Path sharedHashFile;
+    private volatile List<Object> sharedHashStamp;
 
     @Activate
     void activate(BundleContext context) throws IOException {
+        if (ClusterMode.on(context.getProperty(ClusterMode.DATABASE))) {
+            String shared = context.getProperty(ClusterMode.SHARED_HOME);
+            if (shared == null || shared.isBlank()) {
+                throw new IllegalStateException("Data Center mode (" + ClusterMode.DATABASE + ") needs the framework property "
+                        + ClusterMode.SHARED_HOME + ": every node keeps the admin password's hash in the shared home.");
+            }
+            cluster(() -> clusterSessions, Path.of(shared).resolve("data").resolve("admin.pwd"),
+                    System.getenv("APPSIGN_ADMIN_PASSWORD"));
+            return;
+        }
         String home = context.getProperty("appsigning.home");
         if (home == null || home.isBlank()) {
             throw new IllegalStateException("The framework property appsigning.home is not set: the product must name its home.");
@@ -101,6 +146,106 @@ public final class AdminAuth {
         hash = stored;
     }
 
+    /**
+     * Data Center mode: sessions and the lock-out through {@code sessions}, and the one hash every
+     * node shares. Nodes may start at the same moment: the first to put its hash in place wins and
+     * the others read it, so a generated password is printed by exactly one node. A password in the
+     * environment that differs from the shared hash still replaces it, as on a single node.
+     */
+    void cluster(Supplier<ClusterSessions> sessions, Path hashFile, String fromEnvironment) throws IOException {
+        store = new ClusterSessionStore(sessions);
+        boolean fromEnv = fromEnvironment != null && !fromEnvironment.isEmpty();
+        String stored = read(hashFile);
+        if (stored == null) {
+            String generated = fromEnv ? null : PasswordHash.generate();
+            String made = PasswordHash.hash((fromEnv ? fromEnvironment : generated).toCharArray());
+            if (createIfAbsent(hashFile, made)) {
+                stored = made;
+                System.out.println(fromEnv ? "Admin password set from APPSIGN_ADMIN_PASSWORD (shared by every node)."
+                        : "Admin user: " + USER + "   password (shown only now, stored only as a hash, shared by every node): "
+                        + generated);
+            } else {
+                stored = read(hashFile);
+                if (stored == null) {
+                    throw new IOException("Another node made " + hashFile + " but it cannot be read.");
+                }
+                if (!fromEnv) {
+                    System.out.println("Admin password: another node made it at the same moment and printed it.");
+                }
+            }
+        }
+        if (fromEnv && !PasswordHash.matches(fromEnvironment.toCharArray(), stored)) {
+            stored = PasswordHash.hash(fromEnvironment.toCharArray());
+            write(hashFile, stored);
+            System.out.println("Admin password set from APPSIGN_ADMIN_PASSWORD (shared by every node).");
+        }
+        hash = stored;
+        sharedHashFile = hashFile;
+        sharedHashStamp = stamp(hashFile);
+    }
+
+    private static String read(Path hashFile) throws IOException {
+        return Files.exists(hashFile) ? Files.readString(hashFile, StandardCharsets.US_ASCII).trim() : null;
+    }
+
+    /**
+     * Puts a new hash file in place unless one is there already: a hard link does not replace its
+     * target (a rename would), so of two nodes only one wins. False when another node was first.
+     */
+    private static boolean createIfAbsent(Path file, String hash) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path temp = Files.createTempFile(file.getParent(), ".admin", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.writeString(temp, hash + "\n", StandardCharsets.US_ASCII);
+            try {
+                Files.createLink(file, temp);
+            } catch (UnsupportedOperationException e) {
+                Files.move(temp, file); // a file system without hard links: refuses an existing target too
+            }
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    private static List<Object> stamp(Path file) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return List.of(attributes.lastModifiedTime(), attributes.size(), String.valueOf(attributes.fileKey()));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
+     * The hash to check against. In Data Center mode another node may have replaced the shared one
+     * (an operator's reset through APPSIGN_ADMIN_PASSWORD): the old password must stop working on
+     * every node, so the file is read again when it changed. If it cannot be read, the last hash
+     * stands: an unreachable shared home says nothing about the password.
+     */
+    private String currentHash() {
+        Path file = sharedHashFile;
+        if (file == null) {
+            return hash;
+        }
+        List<Object> now = stamp(file);
+        if (!now.isEmpty() && !now.equals(sharedHashStamp)) {
+            try {
+                String reread = read(file);
+                if (reread != null) {
+                    hash = reread;
+                    sharedHashStamp = now;
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "Could not read the shared admin password hash " + file + ": " + e.getMessage());
+            }
+        }
+        return hash;
+    }
+
     /** For tests: a clock to move the lock-out and session expiry along. */
     void clock(Clock clock) {
         this.clock = clock;
@@ -120,34 +265,28 @@ public final class AdminAuth {
      */
     public Attempt signIn(String user, String password, String client) {
         Instant now = clock.instant();
-        synchronized (attempts) {
-            if (now.isBefore(lockedUntil)) {
-                return new Attempt(Verdict.LOCKED, retryAfter(now));
+        SessionStore accounts = store;
+        try {
+            Admission admission = accounts.admit(now);
+            if (!admission.admitted()) {
+                if (admission.lockedNow()) {
+                    lockedNow(now, admission.lockedUntil(), client);
+                }
+                return new Attempt(Verdict.LOCKED, retryAfter(now, admission.lockedUntil()));
             }
-            if (failures >= MAX_FAILURES) {
-                lock(now, client);
-                return new Attempt(Verdict.LOCKED, retryAfter(now));
+            boolean ok = USER.equals(user) && password != null && matches(password);
+            if (accounts.settle(ok, now)) {
+                lockedNow(now, now.plus(LOCKOUT), client);
             }
-            // Counted before the check: a burst of concurrent guesses cannot outrun the count.
-            failures++;
-        }
-        boolean ok = USER.equals(user) && password != null && matches(password);
-        synchronized (attempts) {
-            if (ok) {
-                failures = 0;
-                return new Attempt(Verdict.OK, 0);
-            }
-            if (failures >= MAX_FAILURES && !now.isBefore(lockedUntil)) {
-                lock(now, client);
-            }
-            return new Attempt(Verdict.WRONG, 0);
+            return new Attempt(ok ? Verdict.OK : Verdict.WRONG, 0);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "A sign-in from " + client + " was refused: " + e.getMessage());
+            return new Attempt(Verdict.UNAVAILABLE, 0);
         }
     }
 
-    /** Must hold {@code attempts}. */
-    private void lock(Instant now, String client) {
-        lockedUntil = now.plus(LOCKOUT);
-        failures = 0;
+    /** The store says this attempt locked the account: said and audited once, by the node that locked it. */
+    private void lockedNow(Instant now, Instant lockedUntil, String client) {
         LOG.log(Level.WARNING, "The admin account is locked for " + LOCKOUT.toSeconds() + " s after " + MAX_FAILURES
                 + " failed sign-ins (the last from " + client + ").");
         AuditTrail trail = audit;
@@ -167,21 +306,23 @@ public final class AdminAuth {
         }
     }
 
-    private long retryAfter(Instant now) {
+    private static long retryAfter(Instant now, Instant lockedUntil) {
         return Math.max(1, Duration.between(now, lockedUntil).toSeconds() + 1);
     }
 
     private boolean matches(String password) {
+        String current = currentHash();
         Verified last = verified;
         byte[] digest = sha256(password);
-        if (last != null && last.until().isAfter(clock.instant()) && MessageDigest.isEqual(last.sha256(), digest)) {
+        if (last != null && last.hash().equals(current) && last.until().isAfter(clock.instant())
+                && MessageDigest.isEqual(last.sha256(), digest)) {
             return true;
         }
-        boolean ok = PasswordHash.matches(password.toCharArray(), hash);
+        boolean ok = PasswordHash.matches(password.toCharArray(), current);
         if (ok) {
             // The slow hash guards the stored password; a script sending Basic auth on every call should not
             // pay it every time: the verified password is remembered (as a SHA-256) for a minute.
-            verified = new Verified(digest, clock.instant().plus(VERIFIED_FOR));
+            verified = new Verified(digest, current, clock.instant().plus(VERIFIED_FOR));
         }
         return ok;
     }
@@ -210,38 +351,44 @@ public final class AdminAuth {
         return signIn(credentials.get()[0], credentials.get()[1], client);
     }
 
+    /** A new session; throws {@link Unavailable} in Data Center mode without the database. */
     Session login(String user) {
         Session session = new Session(token(), user, token(), clock.instant());
-        sessions.put(session.id(), session);
+        try {
+            store.put(session);
+        } catch (IOException e) {
+            throw new Unavailable(e);
+        }
         return session;
     }
 
+    /**
+     * The live session of that id, or empty. Throws {@link Unavailable} in Data Center mode when the
+     * database cannot say: a cookie is then neither honoured nor declared invalid.
+     */
     Optional<Session> session(String id) {
         if (id == null) {
             return Optional.empty();
         }
-        Session session = sessions.get(id);
-        if (session == null) {
-            return Optional.empty();
+        try {
+            return store.touch(id, clock.instant());
+        } catch (IOException e) {
+            throw new Unavailable(e);
         }
-        Instant now = clock.instant();
-        if (session.lastUsed().plus(SESSION_IDLE).isBefore(now)) {
-            sessions.remove(id);
-            return Optional.empty();
-        }
-        Session touched = new Session(session.id(), session.user(), session.csrfToken(), now);
-        sessions.put(id, touched);
-        return Optional.of(touched);
     }
 
-    /** The user of a live session, for the Web Console's security provider. */
+    /** The user of a live session, for the Web Console's security provider; throws {@link Unavailable} as {@link #session}. */
     public Optional<String> sessionUser(String sessionId) {
         return session(sessionId).map(Session::user);
     }
 
     void logout(String id) {
         if (id != null) {
-            sessions.remove(id);
+            try {
+                store.remove(id);
+            } catch (IOException e) {
+                throw new Unavailable(e);
+            }
         }
     }
 

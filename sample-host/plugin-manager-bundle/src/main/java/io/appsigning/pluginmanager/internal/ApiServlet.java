@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.audit.AuditTrail;
+import io.appsigning.cluster.ClusterLedger;
+import io.appsigning.cluster.ClusterMode;
+import io.appsigning.cluster.ClusterStatus;
+import io.appsigning.cluster.NodeStatus;
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
 import io.appsigning.gate.AppScope;
@@ -88,15 +92,17 @@ public final class ApiServlet extends HttpServlet {
     static final String SESSION_COOKIE = "APPSIGN_SESSION";
     private static final System.Logger LOG = System.getLogger(ApiServlet.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> CHECK_ORDER = List.of("trust-store-permissions", "certificate-expiry", "signing-status");
+    private static final List<String> CHECK_ORDER = List.of("trust-store-permissions", "certificate-expiry", "signing-status", "cluster");
     /** A sign-in body must arrive within this time, or its connection is let go. */
     static final long LOGIN_BODY_MILLIS = 5_000;
     /** How many sign-in bodies may be arriving at once; the rest are told to come back. */
     static final int LOGIN_SLOTS = 32;
     private static final int MAX_JSON = 64 * 1024;
+    /** How many audit lines one call to the cluster's ledger returns. */
+    static final int AUDIT_PAGE = 1_000;
 
     @Reference
-    private transient AdminAuth auth;
+    transient AdminAuth auth;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile InstallGate gate;
@@ -111,7 +117,7 @@ public final class ApiServlet extends HttpServlet {
     private transient volatile PolicyService policies;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private transient volatile AuditTrail audit;
+    transient volatile AuditTrail audit;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile TrustStore trustStore;
@@ -123,6 +129,16 @@ public final class ApiServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private transient volatile HealthCheckExecutor healthChecks;
 
+    /** Data Center mode: this node's place in the cluster; registered by the gate only in that mode. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    transient volatile ClusterStatus clusterStatus;
+
+    /** Data Center mode: the cluster's audit chain, in its database. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    transient volatile ClusterLedger clusterLedger;
+
+    /** Data Center mode, from the framework property: fixed for the framework's life, and never guessed from which services exist. */
+    private transient boolean clustered;
     private transient Path uploadScratch;
     private final transient Semaphore loginSlots = new Semaphore(LOGIN_SLOTS);
 
@@ -143,6 +159,7 @@ public final class ApiServlet extends HttpServlet {
         if (home == null || home.isBlank()) {
             throw new IllegalStateException("The framework property appsigning.home is not set: the product must name its home.");
         }
+        clustered = ClusterMode.on(context.getProperty(ClusterMode.DATABASE));
         uploadScratch = Path.of(home).resolve("data").resolve("upload-scratch");
         Files.createDirectories(uploadScratch);
         Files.setPosixFilePermissions(uploadScratch, PosixFilePermissions.fromString("rwx------"));
@@ -188,6 +205,9 @@ public final class ApiServlet extends HttpServlet {
                 return;
             }
             route(method, path, caller.get(), request, response);
+        } catch (AdminAuth.Unavailable e) {
+            // Data Center mode without its database: a session cookie is neither honoured nor treated as signed out.
+            clusterUnavailable(response, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
         } catch (Unavailable e) {
             error(response, 503, "UNAVAILABLE", "The " + e.getMessage() + " is restarting; try again in a few seconds.");
         } catch (IOException e) {
@@ -216,6 +236,7 @@ public final class ApiServlet extends HttpServlet {
             case "GET /health" -> health(response);
             case "GET /certificates" -> certificates(response);
             case "GET /audit" -> audit(request, response);
+            case "GET /cluster" -> cluster(response);
             case "GET /settings" -> json(response, 200, settings(need(policies, "signing policy").view()));
             case "PUT /settings" -> updateSettings(caller, request, response);
             default -> error(response, 404, "NOT_FOUND", "No such API: " + method + " /api" + Origins.printable(path));
@@ -242,6 +263,7 @@ public final class ApiServlet extends HttpServlet {
                     yield Optional.empty();
                 }
                 case WRONG -> Optional.empty();
+                case UNAVAILABLE -> throw new AdminAuth.Unavailable(null);
             };
         }
         return auth.session(cookie(request)).map(session -> new Caller(session.user(), session));
@@ -251,6 +273,11 @@ public final class ApiServlet extends HttpServlet {
         response.setHeader("Retry-After", Long.toString(attempt.retryAfterSeconds()));
         error(response, 429, "TOO_MANY_ATTEMPTS", "Too many failed sign-ins: the admin account is locked for "
                 + attempt.retryAfterSeconds() + " more seconds.");
+    }
+
+    static void clusterUnavailable(HttpServletResponse response, String message) throws IOException {
+        response.setHeader("Retry-After", "10");
+        error(response, 503, AdminAuth.CLUSTER_UNAVAILABLE, message);
     }
 
     private static String cookie(HttpServletRequest request) {
@@ -383,8 +410,15 @@ public final class ApiServlet extends HttpServlet {
         switch (attempt.verdict()) {
             case LOCKED -> locked(response, attempt);
             case WRONG -> error(response, 401, "UNAUTHORIZED", "Wrong user or password.");
+            case UNAVAILABLE -> clusterUnavailable(response, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
             case OK -> {
-                AdminAuth.Session session = auth.login(user);
+                AdminAuth.Session session;
+                try {
+                    session = auth.login(user);
+                } catch (AdminAuth.Unavailable e) {
+                    clusterUnavailable(response, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
+                    return;
+                }
                 response.addHeader("Set-Cookie", SESSION_COOKIE + "=" + session.id() + "; Path=/; HttpOnly; SameSite=Strict");
                 json(response, 200, JSON.createObjectNode().put("user", session.user()).put("csrfToken", session.csrfToken()));
             }
@@ -624,12 +658,36 @@ public final class ApiServlet extends HttpServlet {
      * file that {@code appsign audit-verify} checks, read here, never written.
      */
     private void audit(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        AuditTrail trail = need(audit, "audit log");
         int page = boundedInt(request.getParameter("page"), 0, 0, 1_000_000);
         int size = boundedInt(request.getParameter("size"), 50, 1, 500);
         String app = request.getParameter("app");
         String decision = request.getParameter("decision");
-        List<String> lines = Files.readAllLines(Path.of(trail.location()), StandardCharsets.UTF_8);
+        List<String> lines;
+        String head;
+        long count;
+        if (clustered) {
+            // The cluster has one chain, in its database; this node's file is not it, so there is no falling back to it.
+            ClusterLedger ledger = clusterLedger;
+            if (ledger == null) {
+                clusterUnavailable(response, "The cluster's audit chain cannot be read: the cluster service is not running on this node.");
+                return;
+            }
+            try {
+                lines = clusterAuditLines(ledger);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "Could not read the cluster's audit chain: " + Origins.printable(String.valueOf(e.getMessage())));
+                clusterUnavailable(response, "The cluster's database cannot be reached, so its audit chain cannot be read;"
+                        + " try again when it is back.");
+                return;
+            }
+            head = ledger.head();
+            count = ledger.lines();
+        } else {
+            AuditTrail trail = need(audit, "audit log");
+            lines = Files.readAllLines(Path.of(trail.location()), StandardCharsets.UTF_8);
+            head = trail.head();
+            count = trail.lines();
+        }
         List<JsonNode> matching = new ArrayList<>();
         for (int i = lines.size() - 1; i >= 0; i--) {
             JsonNode line;
@@ -648,10 +706,69 @@ public final class ApiServlet extends HttpServlet {
             }
         }
         ObjectNode root = JSON.createObjectNode();
-        root.put("total", matching.size()).put("page", page).put("size", size).put("head", trail.head()).put("lines", trail.lines());
+        root.put("total", matching.size()).put("page", page).put("size", size).put("head", head).put("lines", count);
         ArrayNode entries = root.putArray("entries");
         matching.stream().skip((long) page * size).limit(size).forEach(entries::add);
         json(response, 200, root);
+    }
+
+    /** The whole chain, oldest first, a page of {@value #AUDIT_PAGE} lines a query. */
+    static List<String> clusterAuditLines(ClusterLedger ledger) throws IOException {
+        List<String> lines = new ArrayList<>();
+        while (true) {
+            List<String> chunk = ledger.auditLines(lines.size() + 1L, AUDIT_PAGE);
+            lines.addAll(chunk);
+            if (chunk.size() < AUDIT_PAGE) {
+                return lines;
+            }
+        }
+    }
+
+    /**
+     * {@code GET /api/cluster} (DESIGN.md): this node's place in the cluster, or only
+     * {@code "clustered": false} on a single node. In Data Center mode without the gate's
+     * {@link ClusterStatus} it is 503, never an answer that looks like a healthy single node.
+     */
+    private void cluster(HttpServletResponse response) throws IOException {
+        if (!clustered) {
+            json(response, 200, JSON.createObjectNode().put("clustered", false));
+            return;
+        }
+        ClusterStatus status = clusterStatus;
+        if (status == null) {
+            clusterUnavailable(response, "The cluster's status is not available on this node: its install gate is not running"
+                    + " in Data Center mode. The product log says why.");
+            return;
+        }
+        json(response, 200, cluster(status));
+    }
+
+    static ObjectNode cluster(ClusterStatus status) {
+        NodeStatus local = status.local();
+        ObjectNode root = JSON.createObjectNode();
+        root.put("clustered", true);
+        root.put("nodeId", local == null ? null : local.nodeId());
+        root.put("inSync", local != null && local.inSync());
+        root.put("databaseReachable", status.databaseReachable());
+        problems(root.putArray("problems"), local == null ? List.of() : local.problems());
+        ArrayNode nodes = root.putArray("nodes");
+        for (NodeStatus node : status.nodes()) {
+            ObjectNode entry = nodes.addObject();
+            entry.put("nodeId", node.nodeId());
+            entry.put("lastSeen", node.lastSeen() == null ? null : node.lastSeen().toString());
+            entry.put("inSync", node.inSync());
+            entry.put("appliedSeq", node.appliedSeq());
+            problems(entry.putArray("problems"), node.problems());
+            entry.put("trustStore", node.trustStore());
+        }
+        return root;
+    }
+
+    private static void problems(ArrayNode into, List<NodeStatus.Problem> problems) {
+        for (NodeStatus.Problem problem : problems) {
+            into.addObject().put("key", problem.key()).put("version", problem.version()).put("reason", problem.reason())
+                    .put("message", problem.message());
+        }
     }
 
     private static int boundedInt(String value, int fallback, int min, int max) {

@@ -49,6 +49,7 @@ public final class WebConsoleSecurity implements SecurityProvider {
                     case OK -> AdminAuth.USER;
                     case LOCKED -> lockedOut(response, attempt.retryAfterSeconds());
                     case WRONG -> challenge(response);
+                    case UNAVAILABLE -> refuse(response, 503, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
                 };
             }
             Optional<String> user = Optional.ofNullable(sessionCookie(request)).flatMap(admin::sessionUser);
@@ -60,6 +61,8 @@ public final class WebConsoleSecurity implements SecurityProvider {
                 return refuse(response, 403, "A state-changing request must come from this console's own pages.");
             }
             return user.get();
+        } catch (AdminAuth.Unavailable e) {
+            return refuseQuietly(response, 503, AdminAuth.CLUSTER_UNAVAILABLE_MESSAGE);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "Could not answer a refused Web Console request", e);
             return null;
@@ -75,7 +78,12 @@ public final class WebConsoleSecurity implements SecurityProvider {
     public void logout(HttpServletRequest request, HttpServletResponse response) {
         String session = sessionCookie(request);
         if (session != null) {
-            admin.logout(session);
+            try {
+                admin.logout(session);
+            } catch (AdminAuth.Unavailable e) {
+                // The session outlives this sign-out until it expires; the browser forgets its cookie all the same.
+                LOG.log(Level.WARNING, "A Web Console sign-out could not end its session: " + e.getMessage());
+            }
         }
     }
 
@@ -121,6 +129,15 @@ public final class WebConsoleSecurity implements SecurityProvider {
     private static Object lockedOut(HttpServletResponse response, long retryAfterSeconds) throws IOException {
         response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
         return refuse(response, 429, "Too many failed sign-ins; try again later.");
+    }
+
+    private static Object refuseQuietly(HttpServletResponse response, int status, String message) {
+        try {
+            return refuse(response, status, message);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "Could not answer a refused Web Console request", e);
+            return null;
+        }
     }
 
     /** Answers and commits, so that nothing after the security check can change the answer. */

@@ -1,0 +1,97 @@
+package io.appsigning.pluginmanager.internal;
+
+import io.appsigning.cluster.ClusterSessions;
+import io.appsigning.cluster.ClusterSessions.Admission;
+import io.appsigning.cluster.ClusterUnavailableException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Data Center mode: sessions and the lock-out in the cluster's database, through
+ * {@link ClusterSessions}, so that a load balancer may send any request to any node. The service is
+ * looked up on every call (it comes and goes with the database bundle); when it is absent or fails,
+ * every call throws {@link ClusterUnavailableException}: there is no memory to fall back on, since
+ * a session or a count kept on one node would let the other nodes disagree about who is signed in.
+ */
+final class ClusterSessionStore implements SessionStore {
+
+    private final Supplier<ClusterSessions> service;
+
+    ClusterSessionStore(Supplier<ClusterSessions> service) {
+        this.service = service;
+    }
+
+    private interface Call<T> {
+        T on(ClusterSessions sessions) throws IOException;
+    }
+
+    private <T> T call(Call<T> call) throws ClusterUnavailableException {
+        ClusterSessions sessions = service.get();
+        if (sessions == null) {
+            throw new ClusterUnavailableException("the cluster's session service is not running");
+        }
+        try {
+            return call.on(sessions);
+        } catch (ClusterUnavailableException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // Whatever went wrong in the provider, nobody is signed in on the strength of it.
+            throw new ClusterUnavailableException("the cluster's session service failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void put(AdminAuth.Session session) throws IOException {
+        String id = sha256(session.id());
+        call(sessions -> {
+            sessions.put(id, new ClusterSessions.StoredSession(session.user(), session.csrfToken(), session.lastUsed()));
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<AdminAuth.Session> touch(String id, Instant now) throws IOException {
+        Optional<ClusterSessions.StoredSession> stored = call(sessions -> sessions.touch(sha256(id), now, AdminAuth.SESSION_IDLE));
+        if (stored == null) {
+            throw new ClusterUnavailableException("the cluster's session service answered nothing");
+        }
+        return stored.map(s -> new AdminAuth.Session(id, s.user(), s.csrfToken(), s.lastUsed()));
+    }
+
+    @Override
+    public void remove(String id) throws IOException {
+        call(sessions -> {
+            sessions.remove(sha256(id));
+            return null;
+        });
+    }
+
+    @Override
+    public Admission admit(Instant now) throws IOException {
+        Admission admission = call(sessions -> sessions.admit(AdminAuth.USER, now, AdminAuth.MAX_FAILURES, AdminAuth.LOCKOUT));
+        if (admission == null || (!admission.admitted() && admission.lockedUntil() == null)) {
+            throw new ClusterUnavailableException("the cluster's session service answered no admission");
+        }
+        return admission;
+    }
+
+    @Override
+    public boolean settle(boolean succeeded, Instant now) throws IOException {
+        return call(sessions -> sessions.settle(AdminAuth.USER, succeeded, now, AdminAuth.MAX_FAILURES, AdminAuth.LOCKOUT));
+    }
+
+    /** Only a digest of a session id leaves this node: a read of the sessions table yields no usable cookie. */
+    static String sha256(String id) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}
