@@ -397,7 +397,10 @@ async function loadHealth() {
       el('div', {}, el('h3', {}, 'audit-log'), el('ul', {},
         el('li', {}, body.audit.lines + ' lines in ' + body.audit.log + '.'),
         el('li', {}, 'Head: ', el('code', { class: 'code' }, body.audit.head)),
-        el('li', {}, 'Check it with: appsign audit-verify --log ' + body.audit.log + ' --head ' + body.audit.head)))));
+        el('li', {}, body.audit.clustered
+          ? 'Export it with psql (README, Data Center) and check it with: appsign audit-verify --log cluster-audit.log --head '
+            + body.audit.head
+          : 'Check it with: appsign audit-verify --log ' + body.audit.log + ' --head ' + body.audit.head)))));
   }
 }
 

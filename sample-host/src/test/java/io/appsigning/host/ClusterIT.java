@@ -515,7 +515,7 @@ class ClusterIT {
         List<String> lines = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), "appsign", "");
              Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT line FROM appsign_audit ORDER BY n")) {
+             ResultSet rows = statement.executeQuery("SELECT line_text FROM appsign_audit ORDER BY line")) {
             while (rows.next()) {
                 lines.add(rows.getString(1));
             }

@@ -54,6 +54,13 @@ public final class AdminAuth {
     static final Duration LOCKOUT = Duration.ofMinutes(1);
     private static final Duration VERIFIED_FOR = Duration.ofMinutes(1);
     private static final System.Logger LOG = System.getLogger(AdminAuth.class.getName());
+    /** Only the product reads its own home's hash. */
+    private static final String LOCAL_HASH_MODE = "rw-------";
+    /**
+     * The nodes of a cluster may run as different users of one product group (the shared home is
+     * that group's): each must read the one hash.
+     */
+    private static final String SHARED_HASH_MODE = "rw-r-----";
 
     /** The stable error code of a sign-in or session check that the cluster's database could not answer. */
     public static final String CLUSTER_UNAVAILABLE = "CLUSTER_UNAVAILABLE";
@@ -134,13 +141,13 @@ public final class AdminAuth {
         if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
             if (stored == null || !PasswordHash.matches(fromEnvironment.toCharArray(), stored)) {
                 stored = PasswordHash.hash(fromEnvironment.toCharArray());
-                write(hashFile, stored);
+                write(hashFile, stored, LOCAL_HASH_MODE);
                 System.out.println("Admin password set from APPSIGN_ADMIN_PASSWORD.");
             }
         } else if (stored == null) {
             String generated = PasswordHash.generate();
             stored = PasswordHash.hash(generated.toCharArray());
-            write(hashFile, stored);
+            write(hashFile, stored, LOCAL_HASH_MODE);
             System.out.println("Admin user: " + USER + "   password (shown only now, stored only as a hash): " + generated);
         }
         hash = stored;
@@ -159,7 +166,7 @@ public final class AdminAuth {
         if (stored == null) {
             String generated = fromEnv ? null : PasswordHash.generate();
             String made = PasswordHash.hash((fromEnv ? fromEnvironment : generated).toCharArray());
-            if (createIfAbsent(hashFile, made)) {
+            if (createIfAbsent(hashFile, made, SHARED_HASH_MODE)) {
                 stored = made;
                 System.out.println(fromEnv ? "Admin password set from APPSIGN_ADMIN_PASSWORD (shared by every node)."
                         : "Admin user: " + USER + "   password (shown only now, stored only as a hash, shared by every node): "
@@ -176,7 +183,7 @@ public final class AdminAuth {
         }
         if (fromEnv && !PasswordHash.matches(fromEnvironment.toCharArray(), stored)) {
             stored = PasswordHash.hash(fromEnvironment.toCharArray());
-            write(hashFile, stored);
+            write(hashFile, stored, SHARED_HASH_MODE);
             System.out.println("Admin password set from APPSIGN_ADMIN_PASSWORD (shared by every node).");
         }
         hash = stored;
@@ -192,10 +199,10 @@ public final class AdminAuth {
      * Puts a new hash file in place unless one is there already: a hard link does not replace its
      * target (a rename would), so of two nodes only one wins. False when another node was first.
      */
-    private static boolean createIfAbsent(Path file, String hash) throws IOException {
+    private static boolean createIfAbsent(Path file, String hash, String mode) throws IOException {
         Files.createDirectories(file.getParent());
         Path temp = Files.createTempFile(file.getParent(), ".admin", ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
         try {
             Files.writeString(temp, hash + "\n", StandardCharsets.US_ASCII);
             try {
@@ -251,10 +258,10 @@ public final class AdminAuth {
         this.clock = clock;
     }
 
-    private static void write(Path file, String hash) throws IOException {
+    private static void write(Path file, String hash, String mode) throws IOException {
         Files.createDirectories(file.getParent());
         Path temp = Files.createTempFile(file.getParent(), ".admin", ".tmp",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
         Files.writeString(temp, hash + "\n", StandardCharsets.US_ASCII);
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -591,7 +591,7 @@ public final class ApiServlet extends HttpServlet {
             case InstallOutcome.UPLOAD_DISABLED -> 403;
             case InstallOutcome.DOWNGRADE, InstallOutcome.SIGNER_CHANGED -> 409;
             case InstallOutcome.APP_TOO_LARGE -> 413;
-            case InstallOutcome.AUDIT_UNAVAILABLE, InstallOutcome.GATE_UNAVAILABLE -> 503;
+            case InstallOutcome.AUDIT_UNAVAILABLE, InstallOutcome.GATE_UNAVAILABLE, InstallOutcome.CLUSTER_UNAVAILABLE -> 503;
             case InstallOutcome.INSTALL_FAILED -> 500;
             default -> isReasonCode(outcome.code()) ? 422 : 400;
         };
@@ -618,7 +618,8 @@ public final class ApiServlet extends HttpServlet {
             case UninstallOutcome.UNINSTALLED -> response.setStatus(204);
             case UninstallOutcome.NOT_FOUND -> error(response, 404, outcome.code(), outcome.message());
             case UninstallOutcome.FILE_SYSTEM_APP -> error(response, 409, outcome.code(), outcome.message());
-            case InstallOutcome.AUDIT_UNAVAILABLE -> error(response, 503, outcome.code(), outcome.message());
+            case InstallOutcome.AUDIT_UNAVAILABLE, InstallOutcome.CLUSTER_UNAVAILABLE -> error(response, 503, outcome.code(),
+                    outcome.message());
             default -> error(response, 500, outcome.code(), outcome.message());
         }
     }
@@ -797,7 +798,8 @@ public final class ApiServlet extends HttpServlet {
         }
         AuditTrail trail = audit;
         if (trail != null) {
-            root.putObject("audit").put("head", trail.head()).put("lines", trail.lines()).put("log", trail.location());
+            root.putObject("audit").put("head", trail.head()).put("lines", trail.lines()).put("log", trail.location())
+                    .put("clustered", clustered);
         }
         json(response, report.status() == Status.CRITICAL ? 503 : 200, root);
     }
@@ -849,6 +851,9 @@ public final class ApiServlet extends HttpServlet {
         try {
             service.update(changes, caller.user());
             json(response, 200, settings(service.view()));
+        } catch (java.io.UncheckedIOException e) {
+            // Data Center mode: the cluster's database did not take the change; nothing changed anywhere.
+            clusterUnavailable(response, e.getMessage());
         } catch (PolicyLockedException e) {
             ObjectNode error = JSON.createObjectNode();
             ObjectNode inner = error.putObject("error").put("code", "POLICY_LOCKED").put("message", e.getMessage())

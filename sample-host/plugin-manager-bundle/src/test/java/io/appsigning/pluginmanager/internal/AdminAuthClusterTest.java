@@ -246,8 +246,9 @@ class AdminAuthClusterTest {
         try (var files = Files.list(hashFile().getParent())) {
             assertThat(files.map(f -> f.getFileName().toString()).toList()).as("no temp file left").containsExactly("admin.pwd");
         }
+        // Readable by the product group (nodes may run as different users of it), by nobody else.
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(hashFile())))
-                .isEqualTo("rw-------");
+                .isEqualTo("rw-r-----");
     }
 
     @Test
