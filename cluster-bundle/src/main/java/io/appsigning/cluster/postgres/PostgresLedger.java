@@ -260,6 +260,14 @@ final class PostgresLedger implements ClusterLedger {
 
     @Override
     public Map<String, String> adminPolicy() throws IOException {
+        synchronized (cache) {
+            // Read on every request path: during an outage the last known values answer at once
+            // instead of each request waiting out a connection attempt. Any other call (the sync
+            // loop's reads, the listener) finds the database again, and then this reads it again.
+            if (policy != null && !database.reachable()) {
+                return policy;
+            }
+        }
         try {
             Map<String, String> values = database.call("read the administrator's policy", connection -> {
                 Map<String, String> read = new LinkedHashMap<>();
