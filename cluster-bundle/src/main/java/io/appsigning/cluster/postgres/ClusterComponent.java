@@ -35,9 +35,11 @@ public final class ClusterComponent implements ClusterLedger, ClusterSessions {
 
     @Activate
     void activate(BundleContext context) {
-        cluster = PostgresCluster.start(new ClusterSettings(property(context, ClusterMode.DATABASE),
-                environment(USER_ENV), System.getenv(PASSWORD_ENV), property(context, ClusterMode.NODE_ID),
-                Path.of(property(context, ClusterMode.SHARED_HOME)).toAbsolutePath().normalize()));
+        String database = property(context, ClusterMode.DATABASE);
+        String nodeId = property(context, ClusterMode.NODE_ID);
+        Path sharedHome = Path.of(property(context, ClusterMode.SHARED_HOME)).toAbsolutePath().normalize();
+        cluster = PostgresCluster.start(new ClusterSettings(database, environment(USER_ENV),
+                System.getenv(PASSWORD_ENV), nodeId, sharedHome));
         ledger = cluster.ledger();
         sessions = cluster.sessions();
     }
