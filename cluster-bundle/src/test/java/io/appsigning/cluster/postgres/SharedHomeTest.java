@@ -1,0 +1,117 @@
+package io.appsigning.cluster.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The accepted apps and signature files in the shared home: plain files, no database needed. */
+class SharedHomeTest {
+
+    @TempDir
+    Path folder;
+
+    private Path app(String name, String content) throws IOException {
+        return Files.writeString(folder.resolve(name), content, StandardCharsets.UTF_8);
+    }
+
+    private static String sha(String content) {
+        return SharedHome.sha256(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String read(InputStream in) throws IOException {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void anAppAndItsSignatureAreKeptByDigestPrivatelyAndOnce() throws Exception {
+        Path sharedHome = folder.resolve("shared");
+        SharedHome home = new SharedHome(sharedHome);
+        byte[] signature = "{\"signature\":\"...\"}".getBytes(StandardCharsets.UTF_8);
+        String signatureSha = home.store(app("app.jar", "the app"), sha("the app"), signature);
+
+        assertThat(signatureSha).isEqualTo(SharedHome.sha256(signature));
+        Path stored = sharedHome.resolve("apps/" + sha("the app") + ".app");
+        assertThat(stored).hasContent("the app");
+        assertThat(sharedHome.resolve("signatures/" + signatureSha + ".sig")).hasBinaryContent(signature);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stored))).isEqualTo("rw-r-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stored.getParent()))).isEqualTo("rwxr-x---");
+        assertThat(read(home.openApp(sha("the app")))).isEqualTo("the app");
+        assertThat(home.signatureFile(signatureSha)).isEqualTo(signature);
+
+        assertThat(home.store(app("again.jar", "the app"), sha("the app"), signature)).isEqualTo(signatureSha);
+        assertThat(home.store(app("unsigned.jar", "the app"), sha("the app"), null)).isNull();
+        try (Stream<Path> files = Files.list(stored.getParent())) {
+            assertThat(files).containsExactly(stored);
+        }
+    }
+
+    @Test
+    void aWrongDigestStoresNothing() throws Exception {
+        Path sharedHome = folder.resolve("shared");
+        SharedHome home = new SharedHome(sharedHome);
+        assertThatThrownBy(() -> home.store(app("app.jar", "swapped bytes"), sha("the app"), null))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not " + sha("the app"));
+        try (Stream<Path> files = Files.list(sharedHome.resolve("apps"))) {
+            assertThat(files).as("no app, no temporary file").isEmpty();
+        }
+        assertThatThrownBy(() -> home.openApp(sha("the app"))).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("missing from the shared home");
+    }
+
+    @Test
+    void aStoredFileThatWasChangedIsFoundAndReplaced() throws Exception {
+        Path sharedHome = folder.resolve("shared");
+        SharedHome home = new SharedHome(sharedHome);
+        byte[] signature = "sig".getBytes(StandardCharsets.UTF_8);
+        String signatureSha = home.store(app("app.jar", "the app"), sha("the app"), signature);
+        Path stored = sharedHome.resolve("apps/" + sha("the app") + ".app");
+        Files.writeString(stored, "tampered");
+        Files.writeString(sharedHome.resolve("signatures/" + signatureSha + ".sig"), "other");
+
+        // openApp gives the bytes as they are: the caller's digest check finds the change.
+        assertThat(SharedHome.sha256(home.openApp(sha("the app")).readAllBytes())).isNotEqualTo(sha("the app"));
+        assertThatThrownBy(() -> home.signatureFile(signatureSha)).isInstanceOf(IOException.class)
+                .hasMessageContaining("changed after it was stored");
+
+        home.store(app("app.jar", "the app"), sha("the app"), signature);
+        assertThat(stored).hasContent("the app");
+        assertThat(home.signatureFile(signatureSha)).isEqualTo(signature);
+    }
+
+    @Test
+    void onlyLowercaseHexDigestsNameFiles() throws Exception {
+        SharedHome home = new SharedHome(folder.resolve("shared"));
+        for (String bad : new String[] {"../../etc/passwd", sha("x").toUpperCase(), sha("x").substring(1),
+                sha("x") + "0", sha("x").substring(1) + "/", "", null}) {
+            assertThatThrownBy(() -> home.openApp(bad)).isInstanceOf(IOException.class).hasMessageContaining("Not a SHA-256");
+            assertThatThrownBy(() -> home.signatureFile(bad)).isInstanceOf(IOException.class).hasMessageContaining("Not a SHA-256");
+            assertThatThrownBy(() -> home.store(app("app.jar", "x"), bad, null)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("Not a SHA-256");
+        }
+    }
+
+    @Test
+    void aSignatureFileOver64KibIsRefused() throws Exception {
+        SharedHome home = new SharedHome(folder.resolve("shared"));
+        assertThatThrownBy(() -> home.store(app("app.jar", "x"), sha("x"), new byte[64 * 1024 + 1]))
+                .isInstanceOf(IOException.class).hasMessageContaining("at most 65536");
+        String large = SharedHome.sha256(new byte[64 * 1024 + 1]);
+        Path file = Files.createDirectories(folder.resolve("shared/signatures")).resolve(large + ".sig");
+        Files.write(file, new byte[64 * 1024 + 1]);
+        assertThatThrownBy(() -> home.signatureFile(large)).isInstanceOf(IOException.class)
+                .hasMessageContaining("larger than 65536");
+    }
+}
