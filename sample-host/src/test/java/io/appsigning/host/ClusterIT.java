@@ -58,8 +58,7 @@ class ClusterIT {
     /** A second product user, in the first one's group, for a node whose own user may write the trust store. */
     private static final String OTHER_USER = System.getProperty("appsign.test.user2", "appsign2");
 
-    @TempDir
-    Path root;
+    private Path root;
     private PostgresServer database;
     private Path shared;
     private final HostProcess[] nodes = new HostProcess[3];
@@ -68,7 +67,8 @@ class ClusterIT {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
-    void startCluster() throws Exception {
+    void startCluster(@TempDir Path temporary) throws Exception {
+        root = temporary;
         vendor = new TestApps("CN=Acme Data Center Vendor");
         database = PostgresServer.start();
         shared = root.resolve("shared");
@@ -123,8 +123,8 @@ class ClusterIT {
         Http.Response uploaded = http[0].upload(app, vendor.signatureFile(app));
         assertThat(uploaded.status()).as(uploaded.text()).isEqualTo(201);
         for (int i = 1; i < 3; i++) {
-            JsonNode there = awaitApp(i, "com.acme.dc.first", app -> "ACTIVE".equals(app.path("state").asText())
-                    && "VERIFIED".equals(app.path("status").asText()), PROPAGATION);
+            JsonNode there = awaitApp(i, "com.acme.dc.first", a -> "ACTIVE".equals(a.path("state").asText())
+                    && "VERIFIED".equals(a.path("signature").path("status").asText()), PROPAGATION);
             assertThat(there.path("sha256").asText()).isEqualTo(io.appsigning.truststore.TrustedCertificate.sha256Hex(app));
             assertThat(there.path("installedBy").asText()).isEqualTo("admin");
         }
@@ -164,7 +164,7 @@ class ClusterIT {
         assertThat(tighten.statusCode()).as(tighten.body()).isEqualTo(200);
         Http.Response unsigned = http[2].upload(TestApps.bundle("com.acme.dc.unsigned", "1.0.0", 10), null);
         assertThat(unsigned.code()).as(unsigned.text()).isEqualTo("MISSING_SIGNATURE");
-        assertThat(http[0].get("/api/settings").json().path("effective").path("mode").asText()).isEqualTo("ENFORCE");
+        assertThat(http[0].get("/api/settings").json().path("effective").path("upload").asText()).isEqualTo("ENFORCE");
 
         // Relaxing stays the operator's, from any node.
         assertThat(http[2].put("/api/settings", "{\"mode\": \"WARN\"}").code()).isEqualTo("POLICY_LOCKED");
@@ -213,7 +213,7 @@ class ClusterIT {
             for (JsonNode app : apps(node)) {
                 if (app.path("key").asText().startsWith("com.acme.dc.bulk")) {
                     assertThat(app.path("state").asText()).as(app.toString()).isEqualTo("ACTIVE");
-                    assertThat(app.path("status").asText()).as(app.toString()).isEqualTo("VERIFIED");
+                    assertThat(app.path("signature").path("status").asText()).as(app.toString()).isEqualTo("VERIFIED");
                 }
             }
         }
@@ -294,7 +294,7 @@ class ClusterIT {
             run("setfacl", "-x", "u:" + OTHER_USER, truststore.toString());
         }
         // Protected again: the node takes the app by itself.
-        awaitApp(2, "com.acme.dc.refused", a -> "ACTIVE".equals(a.path("state").asText()) && "VERIFIED".equals(a.path("status").asText()),
+        awaitApp(2, "com.acme.dc.refused", a -> "ACTIVE".equals(a.path("state").asText()) && "VERIFIED".equals(a.path("signature").path("status").asText()),
                 Duration.ofSeconds(30));
         awaitInSync(2);
     }
