@@ -290,6 +290,9 @@ class ClusterIT {
                     c -> c.path("nodes").toString().contains("node-3") && nodeEntry(c, "node-3").path("inSync").asBoolean(true) == false,
                     PROPAGATION);
             assertThat(nodeEntry(seenFromNode1, "node-3").path("problems").toString()).contains("com.acme.dc.refused");
+            String card = healthPageCluster(0, "cluster-health-node-1-sees-node-3-refuse");
+            assertThat(card).contains("node-3").contains("Out of sync").contains("com.acme.dc.refused")
+                    .contains("TRUST_STORE_UNSAFE").contains("node-1 (this node)");
         } finally {
             run("setfacl", "-x", "u:" + OTHER_USER, truststore.toString());
         }
@@ -370,6 +373,49 @@ class ClusterIT {
     }
 
     // ---- helpers ---------------------------------------------------------------------------
+
+    /**
+     * The Health page of a node in real Chromium, signed in through its sign-in page: the Cluster
+     * card's text; screenshots at 1366 and 390 px (nothing wider than the phone's screen).
+     */
+    private String healthPageCluster(int node, String name) throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        Path chromedriver = Path.of("/usr/bin/chromedriver");
+        Assumptions.assumeTrue(Files.isExecutable(chromium) && Files.isExecutable(chromedriver),
+                "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
+        Path screenshots = Files.createDirectories(Path.of(System.getProperty("screenshots", "target/screenshots")));
+        org.openqa.selenium.chrome.ChromeOptions options = new org.openqa.selenium.chrome.ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--window-size=1366,900", "--user-data-dir=" + Files.createTempDirectory("chromium-cluster"));
+        org.openqa.selenium.chrome.ChromeDriver browser = new org.openqa.selenium.chrome.ChromeDriver(
+                new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
+                        .usingAnyFreePort().build(), options);
+        try {
+            org.openqa.selenium.support.ui.WebDriverWait wait =
+                    new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(20));
+            browser.get(nodes[node].url("/"));
+            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
+                    org.openqa.selenium.By.id("login-password"))).sendKeys(HostProcess.PASSWORD);
+            browser.findElement(org.openqa.selenium.By.id("login-submit")).click();
+            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable(
+                    org.openqa.selenium.By.cssSelector("a[data-view=health]"))).click();
+            String card = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
+                    org.openqa.selenium.By.cssSelector("#cluster tbody tr"))).findElement(
+                    org.openqa.selenium.By.xpath("ancestor::div[@id='cluster']")).getText();
+            browser.executeScript("document.getElementById('cluster').scrollIntoView();");
+            Files.write(screenshots.resolve(name + ".png"), browser.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+            Thread.sleep(300);
+            browser.executeScript("document.getElementById('cluster').scrollIntoView();");
+            Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+            assertThat(overflow.intValue()).as("the Health page at 390 px").isLessThanOrEqualTo(0);
+            Files.write(screenshots.resolve(name + "-390.png"), browser.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+            return card;
+        } finally {
+            browser.quit();
+        }
+    }
 
     private JsonNode apps(int node) throws Exception {
         Http.Response response = http[node].get("/api/apps");
