@@ -398,8 +398,7 @@ async function loadHealth() {
         el('li', {}, body.audit.lines + ' lines in ' + body.audit.log + '.'),
         el('li', {}, 'Head: ', el('code', { class: 'code' }, body.audit.head)),
         el('li', {}, body.audit.clustered
-          ? 'Export it with psql (README, Data Center) and check it with: appsign audit-verify --log cluster-audit.log --head '
-            + body.audit.head
+          ? 'Check it with: appsign audit-verify --db jdbc:postgresql://HOST:PORT/DB --head ' + body.audit.head
           : 'Check it with: appsign audit-verify --log ' + body.audit.log + ' --head ' + body.audit.head)))));
   }
 }

@@ -218,13 +218,34 @@ class ClusterIT {
             }
         }
 
-        // One chain for the whole cluster, as the operator checks it: exported from the database, then appsign audit-verify.
-        List<String> lines = auditLines();
-        Path log = root.resolve("cluster-audit.log");
-        Files.write(log, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-        Cli verify = appsign("audit-verify", "--log", log.toString());
+        // One chain for the whole cluster, as the operator checks it: appsign audit-verify --db, against the head a node reports.
+        String head = http[1].get("/api/health").json().path("audit").path("head").asText();
+        Cli verify = appsign("audit-verify", "--db", database.jdbcUrl(), "--head", head);
         assertThat(verify.exitCode()).as(verify.output()).isZero();
-        assertThat(verify.output()).contains("intact");
+        assertThat(verify.output()).contains("INTACT").contains("chain intact").contains(head);
+        List<String> lines = auditLines();
+        assertThat(verify.output()).contains(lines.size() + " lines");
+        // An edit in the database is found, naming the line; put back, the chain is intact again.
+        int edited = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("\"decision\":\"REJECTED\"")) {
+                edited = i + 1;
+                break;
+            }
+        }
+        assertThat(edited).isPositive();
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), "appsign", "");
+             java.sql.PreparedStatement update = connection.prepareStatement("UPDATE appsign_audit SET line_text = ? WHERE line = ?")) {
+            update.setString(1, lines.get(edited - 1).replace("\"decision\":\"REJECTED\"", "\"decision\":\"INSTALLED\""));
+            update.setLong(2, edited);
+            assertThat(update.executeUpdate()).isEqualTo(1);
+            Cli broken = appsign("audit-verify", "--db", database.jdbcUrl());
+            assertThat(broken.exitCode()).as(broken.output()).isEqualTo(1);
+            assertThat(broken.output()).contains("BROKEN").contains("line " + (edited + 1) + " does not follow line " + edited);
+            update.setString(1, lines.get(edited - 1));
+            assertThat(update.executeUpdate()).isEqualTo(1);
+        }
+        assertThat(appsign("audit-verify", "--db", database.jdbcUrl()).exitCode()).isZero();
         long installed = lines.stream().filter(l -> l.contains("\"decision\":\"INSTALLED\"") && l.contains("dc.bulk")).count();
         long rejected = lines.stream().filter(l -> l.contains("\"decision\":\"REJECTED\"") && l.contains("SIGNATURE_MISMATCH")
                 && l.contains("dc.bulk")).count();
@@ -575,7 +596,10 @@ class ClusterIT {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 System.getProperty("appsign.jar", "../signing-cli/target/appsign.jar")));
         command.addAll(List.of(arguments));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("APPSIGN_DB_USER", "appsign");
+        builder.environment().put("APPSIGN_DB_PASSWORD", "");
+        Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Cli(process.waitFor(), output);
     }

@@ -25,6 +25,9 @@ final class AuditVerifyCommand implements Command {
     public String help() {
         return """
                 audit-verify --log FILE [--head SHA256]   check that no line of the audit log was edited, removed or cut off
+                audit-verify --db JDBC_URL [--head SHA256]
+                                 the same for a Data Center cluster's chain in PostgreSQL (jdbc:postgresql://HOST:PORT/DB;
+                                 user and password from APPSIGN_DB_USER and APPSIGN_DB_PASSWORD)
                   --head SHA256  also check that the log still ends at this head (the hash of its last line, which
                                  the product prints at start-up and on the Health page), so that lines cut off the
                                  end together with the .head file are found
@@ -33,10 +36,29 @@ final class AuditVerifyCommand implements Command {
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws UsageException, IOException {
-        Args parsed = Args.parse(args, Set.of("--log", "--head"), Set.of());
-        Path log = Path.of(parsed.required("--log"));
+        Args parsed = Args.parse(args, Set.of("--log", "--db", "--head"), Set.of());
         String head = parsed.optional("--head") == null ? null : normaliseSha256("--head", parsed.optional("--head"));
+        String database = parsed.optional("--db");
+        if (database != null) {
+            if (parsed.optional("--log") != null) {
+                throw new UsageException("give either --log or --db, not both");
+            }
+            // The cluster's lines, exactly as hashed, into a private file that is checked as a log file is.
+            Path exported = ClusterAuditExport.export(database, System.getenv("APPSIGN_DB_USER"),
+                    System.getenv("APPSIGN_DB_PASSWORD"));
+            try {
+                return check(exported, head, "the cluster's audit chain in " + ClusterAuditExport.withoutParameters(database),
+                        out, err);
+            } finally {
+                Files.deleteIfExists(exported);
+            }
+        }
+        Path log = Path.of(parsed.required("--log"));
         Inputs.readableFile("the audit log", log);
+        return check(log, head, log.toString(), out, err);
+    }
+
+    private static int check(Path log, String head, String name, PrintStream out, PrintStream err) throws UsageException, IOException {
         AuditChain.Result result;
         try {
             result = AuditChain.verify(log);
@@ -44,14 +66,14 @@ final class AuditVerifyCommand implements Command {
             throw new UsageException(Inputs.describe("the audit log", log, e));
         }
         if (!result.intact()) {
-            err.println("BROKEN: " + log + ": " + result.message());
+            err.println("BROKEN: " + name + ": " + result.message());
             return 1;
         }
         if (head != null) {
             String actual = lastLineHash(log);
             if (!actual.equals(head)) {
                 long lineWithHead = lineWithHash(log, head);
-                err.println("BROKEN: " + log + ": the log no longer ends at the head " + head + "; it ends at " + actual
+                err.println("BROKEN: " + name + ": the log no longer ends at the head " + head + "; it ends at " + actual
                         + " after " + result.lines() + " lines. " + (lineWithHead > 0
                         ? "That head is line " + lineWithHead + ": lines " + (lineWithHead + 1) + " to " + result.lines()
                                 + " were written after it. If they are the product's own, check again with the current head."
@@ -60,7 +82,7 @@ final class AuditVerifyCommand implements Command {
                 return 1;
             }
         }
-        out.println("INTACT: " + log + ": " + result.message() + (head != null ? " It ends at the head " + head + "." : ""));
+        out.println("INTACT: " + name + ": " + result.message() + (head != null ? " It ends at the head " + head + "." : ""));
         return 0;
     }
 

@@ -66,4 +66,14 @@ class AuditHeadTest {
         assertThat(appsign("audit-verify", "--log", dir.toString()).err()).contains("is a folder");
         assertThat(Arrays.asList(appsign("audit-verify", "--log", dir.resolve("absent").toString()).code())).containsExactly(2);
     }
+
+    @Test
+    void aClustersChainIsReadOnlyFromAPostgreSqlUrlAndNeverTogetherWithAFile() throws Exception {
+        CliTest.Run mysql = appsign("audit-verify", "--db", "jdbc:mysql://db/appsign");
+        assertThat(mysql.code()).isEqualTo(2);
+        assertThat(mysql.err()).contains("PostgreSQL JDBC URL").doesNotContain("Exception");
+        CliTest.Run both = appsign("audit-verify", "--db", "jdbc:postgresql://127.0.0.1:1/appsign", "--log", "audit.log");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("either --log or --db");
+    }
 }
