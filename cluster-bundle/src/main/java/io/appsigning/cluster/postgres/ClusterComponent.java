@@ -1,37 +1,30 @@
 package io.appsigning.cluster.postgres;
 
-import io.appsigning.cluster.ClusterChange;
 import io.appsigning.cluster.ClusterLedger;
 import io.appsigning.cluster.ClusterMode;
 import io.appsigning.cluster.ClusterSessions;
-import io.appsigning.cluster.NodeStatus;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
  * The OSGi edge: builds this node's {@link PostgresCluster} from the framework's properties and the
- * environment, and offers it as the cluster's services. Everything else is plain Java.
+ * environment, and registers its ledger and sessions as the cluster's services for as long as it
+ * runs. Everything else is plain Java; the services are those plain objects, not wrappers.
  */
-@Component(immediate = true, service = {ClusterLedger.class, ClusterSessions.class})
-public final class ClusterComponent implements ClusterLedger, ClusterSessions {
+@Component(immediate = true, service = {})
+public final class ClusterComponent {
 
     /** The database user and password come from the environment, never from a file or a property. */
     static final String USER_ENV = "APPSIGN_DB_USER";
     static final String PASSWORD_ENV = "APPSIGN_DB_PASSWORD";
 
     private PostgresCluster cluster;
-    private ClusterLedger ledger;
-    private ClusterSessions sessions;
+    private ServiceRegistration<ClusterLedger> ledger;
+    private ServiceRegistration<ClusterSessions> sessions;
 
     @Activate
     void activate(BundleContext context) {
@@ -40,12 +33,15 @@ public final class ClusterComponent implements ClusterLedger, ClusterSessions {
         Path sharedHome = Path.of(property(context, ClusterMode.SHARED_HOME)).toAbsolutePath().normalize();
         cluster = PostgresCluster.start(new ClusterSettings(database, environment(USER_ENV),
                 System.getenv(PASSWORD_ENV), nodeId, sharedHome));
-        ledger = cluster.ledger();
-        sessions = cluster.sessions();
+        ledger = context.registerService(ClusterLedger.class, cluster.ledger(), null);
+        sessions = context.registerService(ClusterSessions.class, cluster.sessions(), null);
     }
 
     @Deactivate
     void deactivate() {
+        // The users let go of the services before the connections close under them.
+        sessions.unregister();
+        ledger.unregister();
         cluster.close();
     }
 
@@ -66,125 +62,5 @@ public final class ClusterComponent implements ClusterLedger, ClusterSessions {
                     + " the cluster's database");
         }
         return value;
-    }
-
-    // ---- ClusterLedger -------------------------------------------------------------------------
-
-    @Override
-    public String nodeId() {
-        return ledger.nodeId();
-    }
-
-    @Override
-    public boolean reachable() {
-        return ledger.reachable();
-    }
-
-    @Override
-    public String store(Path app, String appSha256, byte[] signatureFile) throws IOException {
-        return ledger.store(app, appSha256, signatureFile);
-    }
-
-    @Override
-    public InputStream openApp(String appSha256) throws IOException {
-        return ledger.openApp(appSha256);
-    }
-
-    @Override
-    public byte[] signatureFile(String signatureSha256) throws IOException {
-        return ledger.signatureFile(signatureSha256);
-    }
-
-    @Override
-    public ClusterChange commit(ClusterChange change, Map<String, ?> auditLine) throws IOException {
-        return ledger.commit(change, auditLine);
-    }
-
-    @Override
-    public List<ClusterChange> apps() throws IOException {
-        return ledger.apps();
-    }
-
-    @Override
-    public Optional<ClusterChange> app(String key) throws IOException {
-        return ledger.app(key);
-    }
-
-    @Override
-    public long lastSeq() throws IOException {
-        return ledger.lastSeq();
-    }
-
-    @Override
-    public void awaitChange(Duration timeout) throws InterruptedException {
-        ledger.awaitChange(timeout);
-    }
-
-    @Override
-    public void append(Map<String, ?> auditLine) throws IOException {
-        ledger.append(auditLine);
-    }
-
-    @Override
-    public String head() {
-        return ledger.head();
-    }
-
-    @Override
-    public long lines() {
-        return ledger.lines();
-    }
-
-    @Override
-    public List<String> auditLines(long from, int max) throws IOException {
-        return ledger.auditLines(from, max);
-    }
-
-    @Override
-    public Map<String, String> adminPolicy() throws IOException {
-        return ledger.adminPolicy();
-    }
-
-    @Override
-    public void saveAdminPolicy(Map<String, String> values) throws IOException {
-        ledger.saveAdminPolicy(values);
-    }
-
-    @Override
-    public void report(NodeStatus status) throws IOException {
-        ledger.report(status);
-    }
-
-    @Override
-    public List<NodeStatus> nodes() throws IOException {
-        return ledger.nodes();
-    }
-
-    // ---- ClusterSessions -----------------------------------------------------------------------
-
-    @Override
-    public void put(String idSha256, StoredSession session) throws IOException {
-        sessions.put(idSha256, session);
-    }
-
-    @Override
-    public Optional<StoredSession> touch(String idSha256, Instant now, Duration idle) throws IOException {
-        return sessions.touch(idSha256, now, idle);
-    }
-
-    @Override
-    public void remove(String idSha256) throws IOException {
-        sessions.remove(idSha256);
-    }
-
-    @Override
-    public Admission admit(String account, Instant now, int maxFailures, Duration lockout) throws IOException {
-        return sessions.admit(account, now, maxFailures, lockout);
-    }
-
-    @Override
-    public boolean settle(String account, boolean succeeded, Instant now, int maxFailures, Duration lockout)
-            throws IOException {
-        return sessions.settle(account, succeeded, now, maxFailures, lockout);
     }
 }
