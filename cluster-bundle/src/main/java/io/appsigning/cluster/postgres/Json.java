@@ -7,11 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.cluster.NodeStatus;
 import io.appsigning.gate.AppRecord;
-import io.appsigning.gate.SignatureStatus;
-import io.appsigning.verifier.Flow;
-import io.appsigning.verifier.ReasonCode;
-import io.appsigning.verifier.Signer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,40 +20,18 @@ final class Json {
     private final ObjectMapper mapper = new ObjectMapper();
 
     String record(AppRecord record) {
-        ObjectNode node = mapper.createObjectNode();
-        node.put("key", record.key());
-        node.put("version", record.version());
-        node.put("status", record.status().name());
-        node.put("flow", record.flow() == null ? null : record.flow().name());
-        if (record.signer() != null) {
-            node.putObject("signer").put("subject", record.signer().subject()).put("sha256", record.signer().sha256());
-        }
-        node.put("reason", record.reason() == null ? null : record.reason().name());
-        node.put("appSha256", record.appSha256());
-        node.put("recordedAt", record.recordedAt().toString());
-        node.put("installedBy", record.installedBy());
-        if (!record.dependencies().isEmpty()) {
-            ArrayNode dependencies = node.putArray("dependencies");
-            record.dependencies().forEach(dependencies::add);
-        }
-        return write(node);
+        return write(mapper.valueToTree(record.fields()));
     }
 
+    @SuppressWarnings("unchecked")
     AppRecord record(String text) throws JsonProcessingException {
-        JsonNode node = mapper.readTree(text);
-        JsonNode signer = node.get("signer");
-        List<String> dependencies = new ArrayList<>();
-        JsonNode array = node.get("dependencies");
-        if (array != null && array.isArray()) {
-            array.forEach(location -> dependencies.add(location.asText()));
+        try {
+            return AppRecord.fromFields(mapper.readValue(text, Map.class));
+        } catch (IllegalArgumentException e) {
+            throw new JsonProcessingException("the stored record is not an app record: " + e.getMessage()) {
+                private static final long serialVersionUID = 1L;
+            };
         }
-        String flow = text(node, "flow");
-        String reason = text(node, "reason");
-        return new AppRecord(required(node, "key"), required(node, "version"),
-                SignatureStatus.valueOf(required(node, "status")), flow == null ? null : Flow.valueOf(flow),
-                signer == null || signer.isNull() ? null : new Signer(signer.get("subject").asText(), signer.get("sha256").asText()),
-                reason == null ? null : ReasonCode.valueOf(reason), text(node, "appSha256"),
-                Instant.parse(required(node, "recordedAt")), text(node, "installedBy"), dependencies);
     }
 
     String problems(List<NodeStatus.Problem> problems) {
@@ -101,16 +74,6 @@ final class Json {
             // A tree of plain values always serialises; this is a bug, not an input problem.
             throw new IllegalStateException("Cannot write JSON: " + e.getMessage(), e);
         }
-    }
-
-    private static String required(JsonNode node, String field) throws JsonProcessingException {
-        String value = text(node, field);
-        if (value == null) {
-            throw new JsonProcessingException("the stored record has no \"" + field + "\"") {
-                private static final long serialVersionUID = 1L;
-            };
-        }
-        return value;
     }
 
     private static String text(JsonNode node, String field) {
