@@ -177,8 +177,7 @@ public final class AppVerifier {
     public VerificationResult verify(Path app, byte[] signatureFile) throws IOException {
         PendingVerification pending = beginRereadable(signatureFile);
         try (InputStream in = Files.newInputStream(app)) {
-            // Read on the other core, ahead of the hashing (ReadAhead).
-            ReadAhead.read(in, READ_BUFFER, pending::update);
+            feed(in, pending);
         }
         return pending.finish(app);
     }
