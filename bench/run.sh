@@ -4,8 +4,11 @@
 # Ed25519 verifier must do) as the limit. Wall time, CPU time (user + system) and peak RSS from GNU
 # time; the contenders run in interleaved rounds (each round runs every contender once, in turn), so
 # that load from other work on the machine falls on all of them alike; the table gives each one's
-# median (and range), the ratios are of medians. Then the same verify against dgst pairs with the
-# second core kept busy by a spinning shell (a product node under load).
+# median (and range), the ratios are of medians (in brackets: the least and greatest ratio of two runs
+# in the same round). Then the same verify against dgst with the second core kept busy by a spinning
+# shell (a product node under load). Beside them, jdk-bare-sha512: a Java program that only hashes the
+# app with the JDK's SHA-512 (bench/src/main/java/io/appsigning/bench/BareSha512.java, compiled here),
+# the floor under any Java verifier (bench/sha512-floor.sh looks at it closer).
 #
 # Ours runs through signing-cli/bin/appsign (AppCDS archive, serial collector) with JAVA_OPTS=-Xmx64m;
 # each command's archive is made by an untimed first run, as a vendor's first run would make it. A sign that cannot
@@ -39,40 +42,11 @@ head -c 1024 /dev/urandom > "$work/first.bin"
 "$launcher" sign --key "$work/keys/signing.key" --in "$work/first.bin" >/dev/null
 "$launcher" verify --trust-store "$work/store" --in "$work/first.bin" >/dev/null
 openssl pkey -in "$work/keys/signing.key" -pubout -out "$work/pub.pem"
+javac -d "$work/classes" bench/src/main/java/io/appsigning/bench/BareSha512.java
+bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigning.bench.BareSha512)
 
-# run LABEL COMMAND... : appends "LABEL wall cpu rss_kb status" to $work/results
-run() {
-  local label=$1; shift
-  local status=0
-  /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/err.txt" || status=$?
-  awk -v l="$label" -v s="$status" 'END{printf "%s %.3f %.3f %d %s\n", l, $1, $2 + $3, $4, s}' "$work/time.txt" >> "$work/results"
-  if [ "$status" != 0 ]; then echo "warning: $label exited $status: $(head -c 300 "$work/err.txt")" >&2; fi
-}
-
-# stats LABEL FIELD (2 wall, 3 CPU): "median min max" of that field over the label's runs
-stats() {
-  awk -v l="$1" -v f="$2" '$1==l{print $f}' "$work/results" | sort -g |
-    awk '{v[++n]=$1} END{if (n==0) exit; printf "%s %s %s\n", n%2 ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2, v[1], v[n]}'
-}
-median() { stats "$1" "$2" | cut -d' ' -f1; }
-
-# table LABEL...: the median (min-max) of each label's wall and CPU, its largest RSS, its failures
-table() {
-  printf '%-28s %20s %20s %8s\n' contender "wall s (min-max)" "CPU s (min-max)" "RSS MB"
-  local label
-  for label in "$@"; do
-    if [ -z "$(stats "$label" 2)" ]; then printf '%-28s %20s\n' "$label" "not run"; continue; fi
-    read -r mw w1 w2 <<<"$(stats "$label" 2)"
-    read -r mc c1 c2 <<<"$(stats "$label" 3)"
-    awk -v l="$label" '$1==l{if ($4>r) r=$4; if ($5!=0) f++} END{printf "%.0f %d\n", r/1024, f}' "$work/results" | {
-      read -r rss failed
-      printf '%-28s %6.2f (%5.2f-%5.2f) %6.2f (%5.2f-%5.2f) %8s%s\n' "$label" "$mw" "$w1" "$w2" "$mc" "$c1" "$c2" "$rss" \
-        "$([ "$failed" = 0 ] || echo "  FAILED ${failed}x")"
-    }
-  done
-}
-
-ratio() { awk -v a="$(median "$1" "$3")" -v b="$(median "$2" "$3")" 'BEGIN{printf "%.2f", a/b}'; }
+# run, stats, median, table, ratio, ratio_range
+source bench/lib.sh
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# $(java -version 2>&1 | head -1), $(openssl version), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -105,15 +79,18 @@ for mib in "${sizes[@]}"; do
   for ((i = 0; i < rounds; i++)); do
     run ours-verify "$launcher" verify --trust-store "$work/store" --in "$app"
     run openssl-dgst-sha512 openssl dgst -sha512 "$app"
+    run jdk-bare-sha512 "${bare[@]}" "$app"
     run openssl-pkeyutl-verify openssl pkeyutl -verify -pubin -inkey "$work/pub.pem" -rawin -in "$app" -sigfile "$app.sig.bin"
     JAVA_OPTS=$sign_opts run "$sign_label" "$launcher" sign --key "$work/keys/signing.key" --in "$app" --out "$work/ours.sig"
     run openssl-pkeyutl-sign openssl pkeyutl -sign -rawin -inkey "$work/keys/signing.key" -in "$app" -out "$work/openssl.sig"
   done
   echo
   echo "## ${mib} MiB"
-  table ours-verify openssl-dgst-sha512 openssl-pkeyutl-verify "$sign_label" openssl-pkeyutl-sign
-  echo "ratios of medians:"
-  echo "  verify / dgst -sha512:        wall $(ratio ours-verify openssl-dgst-sha512 2)   CPU $(ratio ours-verify openssl-dgst-sha512 3)"
+  table ours-verify openssl-dgst-sha512 jdk-bare-sha512 openssl-pkeyutl-verify "$sign_label" openssl-pkeyutl-sign
+  echo "ratios of medians (in brackets: the least and greatest ratio within one round):"
+  echo "  verify / dgst -sha512:        wall $(ratio ours-verify openssl-dgst-sha512 2) ($(ratio_range ours-verify openssl-dgst-sha512 2))   CPU $(ratio ours-verify openssl-dgst-sha512 3) ($(ratio_range ours-verify openssl-dgst-sha512 3))"
+  echo "  JDK bare SHA-512 / dgst:      wall $(ratio jdk-bare-sha512 openssl-dgst-sha512 2) ($(ratio_range jdk-bare-sha512 openssl-dgst-sha512 2))   CPU $(ratio jdk-bare-sha512 openssl-dgst-sha512 3) ($(ratio_range jdk-bare-sha512 openssl-dgst-sha512 3))   (the floor of a Java verifier)"
+  echo "  verify / JDK bare SHA-512:    wall $(ratio ours-verify jdk-bare-sha512 2)   CPU $(ratio ours-verify jdk-bare-sha512 3)   (what ours adds to it)"
   echo "  verify / pkeyutl -verify:     wall $(ratio ours-verify openssl-pkeyutl-verify 2)   CPU $(ratio ours-verify openssl-pkeyutl-verify 3)"
   echo "  sign / pkeyutl -sign:         wall $(ratio "$sign_label" openssl-pkeyutl-sign 2)   CPU $(ratio "$sign_label" openssl-pkeyutl-sign 3)"
   echo "  sign / dgst -sha512:          wall $(ratio "$sign_label" openssl-dgst-sha512 2)   CPU $(ratio "$sign_label" openssl-dgst-sha512 3)   (pure Ed25519 signing reads the app twice)"
@@ -124,13 +101,15 @@ for mib in "${sizes[@]}"; do
   for ((i = 0; i < busy_rounds; i++)); do
     run ours-verify-busy "$launcher" verify --trust-store "$work/store" --in "$app"
     run openssl-dgst-sha512-busy openssl dgst -sha512 "$app"
+    run jdk-bare-sha512-busy "${bare[@]}" "$app"
   done
   kill "$spinner"; wait "$spinner" 2>/dev/null || true; spinner=
   echo
   echo "## ${mib} MiB, the second core busy"
-  table ours-verify-busy openssl-dgst-sha512-busy
-  echo "ratios of medians:"
-  echo "  verify / dgst -sha512:        wall $(ratio ours-verify-busy openssl-dgst-sha512-busy 2)   CPU $(ratio ours-verify-busy openssl-dgst-sha512-busy 3)"
+  table ours-verify-busy openssl-dgst-sha512-busy jdk-bare-sha512-busy
+  echo "ratios of medians (in brackets: the least and greatest ratio within one round):"
+  echo "  verify / dgst -sha512:        wall $(ratio ours-verify-busy openssl-dgst-sha512-busy 2) ($(ratio_range ours-verify-busy openssl-dgst-sha512-busy 2))   CPU $(ratio ours-verify-busy openssl-dgst-sha512-busy 3) ($(ratio_range ours-verify-busy openssl-dgst-sha512-busy 3))"
+  echo "  JDK bare SHA-512 / dgst:      wall $(ratio jdk-bare-sha512-busy openssl-dgst-sha512-busy 2) ($(ratio_range jdk-bare-sha512-busy openssl-dgst-sha512-busy 2))   CPU $(ratio jdk-bare-sha512-busy openssl-dgst-sha512-busy 3) ($(ratio_range jdk-bare-sha512-busy openssl-dgst-sha512-busy 3))"
   rm -f "$app" "$app.sig" "$app.sig.bin"
 done
 echo

@@ -1,6 +1,5 @@
 package io.appsigning.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.truststore.TrustedCertificate;
 import io.appsigning.verifier.internal.Ed25519StreamingSigner;
@@ -35,8 +34,6 @@ public final class AppSigner {
 
     /** What was written. */
     public record Signed(Path signatureFile, String keySha256, X509Certificate certificate) {}
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Ed25519StreamingSigner signer;
     private final X509Certificate certificate;
@@ -144,11 +141,11 @@ public final class AppSigner {
 
     /** The signature file's bytes: the project's own encoding, plus the key hint. */
     byte[] signatureFileBytes(byte[] signature) throws IOException {
-        ObjectNode node = (ObjectNode) JSON.readTree(SignatureFiles.encode(signature, certificate));
+        ObjectNode node = (ObjectNode) Json.mapper().readTree(SignatureFiles.encode(signature, certificate));
         if (!node.has("keySha256")) {
             node.put("keySha256", keySha256);
         }
-        return (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return (Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static final class Counting extends FilterInputStream {

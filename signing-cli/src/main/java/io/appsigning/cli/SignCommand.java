@@ -1,6 +1,5 @@
 package io.appsigning.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.truststore.TrustedCertificate;
 import java.io.IOException;
@@ -17,7 +16,6 @@ final class SignCommand implements Command {
 
     /** Files above this size show their progress, when standard error is a terminal. */
     static final long PROGRESS_FROM = 64L * 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final boolean terminal;
 
@@ -59,7 +57,7 @@ final class SignCommand implements Command {
             err.flush();
         }
         if (parsed.flag("--json")) {
-            ObjectNode node = JSON.createObjectNode();
+            ObjectNode node = Json.mapper().createObjectNode();
             node.put("signatureFile", signed.signatureFile().toString());
             node.put("app", app.toString());
             node.put("keySha256", signed.keySha256());
@@ -74,7 +72,7 @@ final class SignCommand implements Command {
                     throw new UsageException("the certificate " + parsed.optional("--cert") + " cannot be encoded");
                 }
             }
-            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+            out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } else {
             out.println("Wrote " + sigFile + (leaf != null ? " (marketplace form, with " + leaf.getSubjectX500Principal().getName() + ")" : "")
                     + "; key SHA-256 " + signed.keySha256());

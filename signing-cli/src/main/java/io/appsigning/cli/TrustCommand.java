@@ -1,6 +1,5 @@
 package io.appsigning.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.appsigning.health.CheckResult;
@@ -49,7 +48,6 @@ import javax.naming.ldap.Rdn;
  */
 final class TrustCommand implements Command {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<PosixFilePermission> MODE_0644 = PosixFilePermissions.fromString("rw-r--r--");
 
     private final Clock clock;
@@ -125,7 +123,7 @@ final class TrustCommand implements Command {
         }
         ObjectNode report = report(snapshot, clock.instant());
         if (parsed.flag("--json")) {
-            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
             return 0;
         }
         out.println("Trust store " + report.get("location").asText() + ", judged for the product user " + who.name()
@@ -154,7 +152,7 @@ final class TrustCommand implements Command {
     /** The shape of {@code GET /api/certificates}: the product's own report, read back as a tree for printing. */
     static ObjectNode report(TrustStoreSnapshot snapshot, Instant at) {
         try {
-            return (ObjectNode) JSON.readTree(CertificateReport.of(snapshot, at).toJson());
+            return (ObjectNode) Json.mapper().readTree(CertificateReport.of(snapshot, at).toJson());
         } catch (java.io.IOException e) {
             throw new IllegalStateException("the report's own JSON always reads back", e);
         }

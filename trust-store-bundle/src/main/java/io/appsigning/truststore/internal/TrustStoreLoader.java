@@ -6,6 +6,8 @@ import io.appsigning.truststore.TrustStoreSnapshot;
 
 import io.appsigning.truststore.SafetyVerdict;
 
+import io.appsigning.truststore.SafetyFinding;
+
 import io.appsigning.truststore.LoadProblem;
 
 import io.appsigning.truststore.Identity;
@@ -29,7 +31,25 @@ public final class TrustStoreLoader {
      *                 problem and, failing closed, leaves the store with no certificates
      */
     public static TrustStoreSnapshot load(Path folder, Path denyList, Identity who, Clock clock) {
-        CompletableFuture<SafetyVerdict> safety = judgeAside(folder, who);
+        return load(folder, denyList, judgeAside(folder, who), clock);
+    }
+
+    /**
+     * Like {@link #load}, without judging the folder's safety: for a caller that verifies with the
+     * loose trust store check, which never reads the verdict (the CLI's {@code verify}). The check
+     * costs a getfacl process and a stat of every file. The snapshot's verdict says it was not
+     * judged and counts as unsafe, so that a strict verifier handed this snapshot by mistake
+     * trusts nothing rather than a folder nobody looked at.
+     *
+     * @param user the user name the verdict names
+     */
+    public static TrustStoreSnapshot loadWithoutSafetyCheck(Path folder, Path denyList, String user, Clock clock) {
+        SafetyVerdict notJudged = new SafetyVerdict(user, false, List.of(new SafetyFinding(folder.toAbsolutePath().normalize(),
+                "its safety was not judged by this loader", "appsign health --trust-store " + folder)));
+        return load(folder, denyList, CompletableFuture.completedFuture(notJudged), clock);
+    }
+
+    private static TrustStoreSnapshot load(Path folder, Path denyList, CompletableFuture<SafetyVerdict> safety, Clock clock) {
         CertificateFiles.Contents contents = CertificateFiles.read(folder);
         List<TrustedCertificate> certificates = contents.certificates();
         List<LoadProblem> problems = new ArrayList<>(contents.problems());
