@@ -208,14 +208,10 @@ class ClusterIT {
         }
         pool.shutdown();
         for (int n = 0; n < 3; n++) {
-            int node = n;
-            awaitApps(node, apps -> bulk(apps).equals(good), Duration.ofSeconds(30));
-            for (JsonNode app : apps(node)) {
-                if (app.path("key").asText().startsWith("com.acme.dc.bulk")) {
-                    assertThat(app.path("state").asText()).as(app.toString()).isEqualTo("ACTIVE");
-                    assertThat(app.path("signature").path("status").asText()).as(app.toString()).isEqualTo("VERIFIED");
-                }
-            }
+            // Every good app on every node, started and verified there (an app being installed shows a moment as RESOLVED).
+            awaitApps(n, apps -> bulk(apps).equals(good) && allBulk(apps, app -> "ACTIVE".equals(app.path("state").asText())
+                    && "VERIFIED".equals(app.path("signature").path("status").asText())), Duration.ofSeconds(30));
+            awaitInSync(n);
         }
 
         // One chain for the whole cluster, as the operator checks it: appsign audit-verify --db, against the head a node reports.
@@ -371,10 +367,67 @@ class ClusterIT {
         }
     }
 
+    @Test
+    @Order(7)
+    void uploadsWhileTheDatabaseIsStoppedForTwentySecondsAreEachOnEveryNodeOrOnNone() throws Exception {
+        Map<String, String> before = runningApps(0);
+        List<String> keys = new ArrayList<>();
+        List<Future<Http.Response>> answers = new ArrayList<>();
+        ExecutorService uploads = Executors.newFixedThreadPool(3);
+        long stoppedAt = 0;
+        try {
+            for (int i = 0; i < 60; i++) {
+                if (i == 10) {
+                    database.shutDown();
+                    stoppedAt = System.nanoTime();
+                }
+                if (stoppedAt != 0 && i >= 10 && System.nanoTime() - stoppedAt >= Duration.ofSeconds(20).toNanos()) {
+                    database.startAgain();
+                    stoppedAt = -1;
+                }
+                String key = "com.acme.dc.outage" + i;
+                byte[] app = TestApps.bundle(key, "1.0.0", 100);
+                Http target = http[i % 3];
+                keys.add(key);
+                answers.add(uploads.submit(() -> target.upload(app, vendor.signatureFile(app))));
+                Thread.sleep(500);
+            }
+        } finally {
+            if (stoppedAt > 0) {
+                database.startAgain();
+            }
+            uploads.shutdown();
+        }
+        List<String> accepted = new ArrayList<>();
+        int refused = 0;
+        for (int i = 0; i < keys.size(); i++) {
+            Http.Response answer = answers.get(i).get(120, TimeUnit.SECONDS);
+            if (answer.status() == 201) {
+                accepted.add(keys.get(i));
+            } else {
+                assertThat(answer.status()).as("upload %d: %s", i, answer.text()).isEqualTo(503);
+                assertThat(answer.code()).isEqualTo("CLUSTER_UNAVAILABLE");
+                refused++;
+            }
+        }
+        assertThat(refused).as("uploads while the database was stopped").isGreaterThanOrEqualTo(20);
+        assertThat(accepted).as("uploads before and after").hasSizeGreaterThanOrEqualTo(10);
+        // Each accepted upload on every node, each refused one on none; what ran before runs still.
+        for (int n = 0; n < 3; n++) {
+            JsonNode apps = awaitApps(n, list -> accepted.stream().allMatch(key -> find(list, key) != null),
+                    Duration.ofSeconds(20));
+            for (String key : keys) {
+                assertThat(find(apps, key) != null).as("node %d, %s", n + 1, key).isEqualTo(accepted.contains(key));
+            }
+            assertThat(running(apps)).containsAllEntriesOf(before);
+            awaitInSync(n);
+        }
+    }
+
     // ---- how long a change takes to reach the others -----------------------------------------
 
     @Test
-    @Order(7)
+    @Order(8)
     void twentyUploadsOnNodeOneReachNodeThreeWithinTenSeconds() throws Exception {
         List<Long> millis = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -452,6 +505,15 @@ class ClusterIT {
             }
         });
         return keys;
+    }
+
+    private static boolean allBulk(JsonNode apps, Predicate<JsonNode> test) {
+        for (JsonNode app : apps) {
+            if (app.path("key").asText().startsWith("com.acme.dc.bulk") && !test.test(app)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Key to "version sha256 state" of every app a node lists. */

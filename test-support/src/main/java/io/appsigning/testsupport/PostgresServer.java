@@ -35,7 +35,7 @@ public final class PostgresServer implements AutoCloseable {
     private final Path data;
     private final int port;
     private final List<String> asServerUser;
-    private final Process postmaster;
+    private Process postmaster;
     private final AtomicInteger databases = new AtomicInteger();
     private boolean stopped;
 
@@ -71,14 +71,7 @@ public final class PostgresServer implements AutoCloseable {
             IOException last = null;
             for (int attempt = 0; attempt < 3; attempt++) {
                 int port = freePort();
-                List<String> command = new ArrayList<>(prefix);
-                command.addAll(List.of(bin.resolve("postgres").toString(), "-D", data.toString(), "-p",
-                        Integer.toString(port), "-k", folder.toString(), "-c", "listen_addresses=127.0.0.1",
-                        // A test server: durability is not what is being tested, speed is welcome.
-                        "-c", "fsync=off", "-c", "max_connections=200"));
-                Path log = folder.resolve("server.log");
-                Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                Process process = launch(bin, folder, port, prefix);
                 PostgresServer server = new PostgresServer(bin, folder, port, prefix, process);
                 try {
                     server.awaitReady();
@@ -95,6 +88,35 @@ public final class PostgresServer implements AutoCloseable {
             deleteTree(folder);
             throw e;
         }
+    }
+
+    private static Process launch(Path bin, Path folder, int port, List<String> prefix) throws IOException {
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(bin.resolve("postgres").toString(), "-D", folder.resolve("data").toString(), "-p",
+                Integer.toString(port), "-k", folder.toString(), "-c", "listen_addresses=127.0.0.1",
+                // A test server: durability is not what is being tested, speed is welcome.
+                "-c", "fsync=off", "-c", "max_connections=200"));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve("server.log").toFile())).start();
+    }
+
+    /**
+     * Stops the server as an operator or a failing host would ({@code pg_ctl stop -m fast}), keeping
+     * its data: connections are refused until {@link #startAgain()}.
+     */
+    public synchronized void shutDown() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(asServerUser);
+        command.addAll(List.of(bin.resolve("pg_ctl").toString(), "stop", "-D", data.toString(), "-m", "fast", "-w"));
+        run(command, folder, "pg_ctl stop");
+        if (!postmaster.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IOException("PostgreSQL did not stop within 30 s");
+        }
+    }
+
+    /** Starts the server that {@link #shutDown()} stopped, on the same port with the same data. */
+    public synchronized void startAgain() throws IOException, InterruptedException {
+        postmaster = launch(bin, folder, port, asServerUser);
+        awaitReady();
     }
 
     /** The highest installed version's server binaries. */
