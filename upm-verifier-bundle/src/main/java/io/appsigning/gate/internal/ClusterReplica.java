@@ -5,6 +5,8 @@ import io.appsigning.cluster.ClusterLedger;
 import io.appsigning.cluster.ClusterStatus;
 import io.appsigning.cluster.NodeStatus;
 import io.appsigning.gate.InstallOutcome;
+import io.appsigning.gate.Policy;
+import io.appsigning.gate.PolicyService;
 import io.appsigning.gate.UninstallOutcome;
 import io.appsigning.truststore.TrustStore;
 import io.appsigning.truststore.TrustStoreSnapshot;
@@ -12,7 +14,6 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,8 +41,6 @@ public final class ClusterReplica implements ClusterStatus {
     private static final System.Logger LOG = System.getLogger(ClusterReplica.class.getName());
     /** The longest a node goes without reading the cluster's apps, notification or not (the issue asks for 10 s). */
     private static final Duration POLL = Duration.ofSeconds(3);
-    /** A refusal is tried again when the trust store changed, or after this long (the policy may have changed). */
-    private static final Duration RETRY_REFUSED = Duration.ofSeconds(60);
 
     @Reference
     private GateComponent gate;
@@ -53,8 +52,15 @@ public final class ClusterReplica implements ClusterStatus {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile TrustStore trustStore;
 
-    /** What this node refused of which change, so that an unchanged refusal is not checked (and audited) again and again. */
-    private record Refusal(long seq, TrustStoreSnapshot snapshot, Instant at, NodeStatus.Problem problem) {}
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PolicyService policies;
+
+    /**
+     * What this node refused of which change, and on what grounds: the same change is checked (and
+     * audited) again only when the trust store or the policy changed, not at every pass.
+     */
+    private record Refusal(long seq, TrustStoreSnapshot snapshot, Policy policy, NodeStatus.Problem problem) {}
 
     private final Clock clock = Clock.systemUTC();
     /** Touched by the worker thread only. */
@@ -121,7 +127,8 @@ public final class ClusterReplica implements ClusterStatus {
             }
         }
         TrustStoreSnapshot snapshot = snapshot();
-        Instant now = clock.instant();
+        PolicyService policyService = policies;
+        Policy policy = policyService == null ? null : policyService.current();
         for (ClusterChange change : desired) {
             if (!running) {
                 return;
@@ -132,7 +139,7 @@ public final class ClusterReplica implements ClusterStatus {
             }
             Refusal last = refusals.get(change.key());
             if (last != null && last.seq() == change.seq() && last.snapshot() == snapshot
-                    && last.at().plus(RETRY_REFUSED).isAfter(now)) {
+                    && java.util.Objects.equals(last.policy(), policy)) {
                 problems.add(last.problem());
                 continue;
             }
@@ -156,7 +163,7 @@ public final class ClusterReplica implements ClusterStatus {
                     LOG.log(Level.ERROR, "This node refuses the cluster's " + change.key() + " " + change.version() + ": "
                             + outcome.code() + ": " + outcome.message());
                 }
-                refusals.put(change.key(), new Refusal(change.seq(), snapshot, now, problem));
+                refusals.put(change.key(), new Refusal(change.seq(), snapshot, policy, problem));
             }
         }
         refusals.keySet().retainAll(keys);
