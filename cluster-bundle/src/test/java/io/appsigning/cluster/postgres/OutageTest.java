@@ -21,36 +21,17 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A database that stops answering (its processes paused with SIGSTOP, as a host or network gone)
  * or drops its connections: calls fail in bounded time with a clear error, and everything works
  * again by itself once it is back, without restarting the node.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OutageTest {
+class OutageTest extends WithPostgres {
 
     /** The brief's bound: connect or login 5 s, or a socket read 10 s, plus a pooled connection's 2 s check. */
     private static final long BOUND_MILLIS = 15_000;
-    private PostgresServer server;
-
-    @TempDir
-    Path shared;
-
-    @BeforeAll
-    void startServer() throws Exception {
-        server = PostgresServer.start();
-    }
-
-    @AfterAll
-    void stopServer() throws Exception {
-        server.close();
-    }
 
     private static Map<String, Object> line(String decision) {
         return Map.of("decision", decision);

@@ -25,30 +25,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The ledger against a real PostgreSQL, with several nodes on one database. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostgresLedgerTest {
-
-    private PostgresServer server;
-
-    @TempDir
-    Path shared;
-
-    @BeforeAll
-    void startServer() throws Exception {
-        server = PostgresServer.start();
-    }
-
-    @AfterAll
-    void stopServer() throws Exception {
-        server.close();
-    }
+class PostgresLedgerTest extends WithPostgres {
 
     private static Map<String, Object> line(String decision, int n) {
         Map<String, Object> fields = new LinkedHashMap<>();

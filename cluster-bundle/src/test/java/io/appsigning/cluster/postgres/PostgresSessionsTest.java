@@ -6,42 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.appsigning.cluster.ClusterSessions;
 import io.appsigning.cluster.ClusterSessions.Admission;
 import io.appsigning.cluster.ClusterSessions.StoredSession;
-import io.appsigning.testsupport.PostgresServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Sessions and the lock-out, shared by several nodes on a real PostgreSQL. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostgresSessionsTest {
+class PostgresSessionsTest extends WithPostgres {
 
     private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
     private static final Duration IDLE = Duration.ofMinutes(30);
     private static final Duration LOCKOUT = Duration.ofMinutes(1);
-    private PostgresServer server;
-
-    @TempDir
-    Path shared;
-
-    @BeforeAll
-    void startServer() throws Exception {
-        server = PostgresServer.start();
-    }
-
-    @AfterAll
-    void stopServer() throws Exception {
-        server.close();
-    }
 
     private static String id(String session) {
         return SharedHome.sha256(session.getBytes(StandardCharsets.UTF_8));

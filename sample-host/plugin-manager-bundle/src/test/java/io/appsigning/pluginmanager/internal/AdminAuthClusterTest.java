@@ -147,26 +147,8 @@ class AdminAuthClusterTest {
     @Test
     void concurrentGuessesOnSeveralNodesCannotOutrunTheCount() throws Exception {
         List<AdminAuth> nodes = List.of(node("right-password"), node("right-password"), node("right-password"));
-        ExecutorService pool = Executors.newFixedThreadPool(30);
-        CountDownLatch go = new CountDownLatch(1);
-        try {
-            List<Future<AdminAuth.Verdict>> guesses = new ArrayList<>();
-            for (int i = 0; i < 30; i++) {
-                int n = i;
-                guesses.add(pool.submit(() -> {
-                    go.await();
-                    return nodes.get(n % 3).signIn("admin", "guess" + n, "10.0.0.9").verdict();
-                }));
-            }
-            go.countDown();
-            int wrong = 0;
-            for (Future<AdminAuth.Verdict> guess : guesses) {
-                wrong += guess.get(60, TimeUnit.SECONDS) == AdminAuth.Verdict.WRONG ? 1 : 0;
-            }
-            assertThat(wrong).as("guesses whose password was evaluated, on all nodes together").isLessThanOrEqualTo(AdminAuth.MAX_FAILURES);
-        } finally {
-            pool.shutdownNow();
-        }
+        assertThat(Guesses.evaluated(30, n -> nodes.get(n % 3))).as("guesses whose password was evaluated, on all nodes"
+                + " together").isLessThanOrEqualTo(AdminAuth.MAX_FAILURES);
     }
 
     @Test
