@@ -337,6 +337,62 @@ class HostRestIT {
         assertThat(installs).containsExactly("com.acme.fs NOT_CHECKED", "com.acme.kept VERIFIED", "com.acme.unsigned MISSING_SIGNATURE");
     }
 
+    @Test
+    void uploadedAppsComeBackFromTheirArchivedBytesWhenTheFrameworkCacheIsLost(@TempDir Path home) throws Exception {
+        HostProcess host = startWithVendor(home);
+        byte[] signed = TestApps.bundle("com.acme.restored", "1.0.0", 1_000);
+        byte[] swapped = TestApps.bundle("com.acme.swapped", "1.0.0", 1_000);
+        try {
+            Http http = new Http(host);
+            assertThat(http.upload(signed, vendor.signatureFile(signed)).status()).isEqualTo(201);
+            assertThat(http.upload(swapped, vendor.signatureFile(swapped)).status()).isEqualTo(201);
+        } finally {
+            host.close();
+        }
+        // The README says the framework's cache need not be backed up: wipe it, and change one archived app's bytes.
+        deleteTree(home.resolve("data/felix-cache"));
+        Path archivedSwapped;
+        try (Stream<Path> archived = Files.list(home.resolve("data/apps"))) {
+            archivedSwapped = archived.filter(file -> {
+                try {
+                    return java.util.Arrays.equals(Files.readAllBytes(file), swapped);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).findFirst().orElseThrow();
+        }
+        Files.write(archivedSwapped, TestApps.tampered(swapped));
+        host = HostProcess.start(home, "-Dappsigning.maxAppBytes=200000");
+        try {
+            Http http = new Http(host);
+            JsonNode apps = http.get("/api/apps").json().get("apps");
+            Map<String, String> byKey = new LinkedHashMap<>();
+            apps.forEach(app -> byKey.put(app.get("key").asText(), app.get("state").asText() + " "
+                    + app.get("signature").get("status").asText() + " " + app.get("sha256").asText()));
+            assertThat(byKey).containsEntry("com.acme.restored", "ACTIVE VERIFIED " + io.appsigning.truststore.TrustedCertificate.sha256Hex(signed))
+                    .doesNotContainKey("com.acme.swapped");
+        } finally {
+            host.close();
+        }
+        List<String> decisions = new ArrayList<>();
+        for (String line : Files.readAllLines(home.resolve("audit/audit.log"))) {
+            JsonNode entry = new ObjectMapper().readTree(line);
+            if (entry.path("decision").asText().contains("RESTORED")) {
+                decisions.add(entry.get("key").asText() + " " + entry.get("decision").asText());
+            }
+        }
+        assertThat(decisions).containsExactlyInAnyOrder("com.acme.restored RESTORED", "com.acme.swapped NOT_RESTORED");
+        assertThat(AuditChain.verify(home.resolve("audit/audit.log")).intact()).isTrue();
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
     private static List<Path> filesIn(Path folder) throws Exception {
         if (!Files.exists(folder)) {
             return List.of();

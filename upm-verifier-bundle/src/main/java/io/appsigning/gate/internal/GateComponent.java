@@ -220,8 +220,70 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                         SignatureStatus.INSTALLED_BEFORE_SIGNING, null, null, null, null, Instant.now(), "PRODUCT"));
             }
         }
+        if (!home.clustered()) {
+            // In a cluster the replica reinstalls what the cluster runs, from the shared home, checked again.
+            restoreArchived(installed);
+        }
         records.retain(installed);
         records.saveIfMissing();
+    }
+
+    /**
+     * After the framework's cache was lost (wiped, or a new disk for it), the apps uploaded through
+     * the gate are installed again from their archived bytes under {@code data/apps}, as the README's
+     * backup advice promises: only bytes whose SHA-256 is the record's, and never an app the deny
+     * list names now. What cannot be restored (an OBR app's dependencies are not archived) is said
+     * in the log and the audit log, and its record goes.
+     */
+    private void restoreArchived(Set<String> installed) {
+        TrustStore store = trustStore;
+        for (AppRecord record : home.records().all()) {
+            if (installed.contains(record.key()) || record.appSha256() == null
+                    || record.status() == SignatureStatus.FILE_SYSTEM || record.status() == SignatureStatus.INSTALLED_BEFORE_SIGNING) {
+                continue;
+            }
+            Path archived = archive.resolve(archiveName(record.key()));
+            String problem = null;
+            if (!record.dependencies().isEmpty()) {
+                problem = "it came in an OBR archive, whose dependency bundles are not kept; upload the archive again";
+            } else if (!Files.exists(archived) || !record.appSha256().equals(digestOrNull(archived))) {
+                problem = "its archived copy " + archived + " is missing or is not the bytes that were installed";
+            } else if (store == null || store.snapshot().denyList().denies(record.appSha256())) {
+                problem = store == null ? "the trust store (and its deny list) is not available yet"
+                        : "the deny list names it now";
+            }
+            if (problem == null) {
+                try (InputStream in = Files.newInputStream(archived)) {
+                    Bundle bundle = context.installBundle(LOCATION_PREFIX + record.key(), in);
+                    if (!record.key().equals(bundle.getSymbolicName()) || !record.version().equals(bundle.getVersion().toString())) {
+                        uninstallQuietly(bundle);
+                        problem = "its archived copy is another app (" + bundle.getSymbolicName() + " " + bundle.getVersion() + ")";
+                    } else {
+                        bundle.start();
+                        installed.add(record.key());
+                    }
+                } catch (IOException | BundleException | RuntimeException e) {
+                    app(record.key()).filter(b -> b.getLocation().startsWith(LOCATION_PREFIX)).ifPresent(GateComponent::uninstallQuietly);
+                    problem = "the framework refused it (" + e.getMessage() + ")";
+                }
+            }
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("time", Instant.now().toString());
+            line.put("user", "PRODUCT");
+            line.put("key", record.key());
+            line.put("version", record.version());
+            line.put("sha256", record.appSha256());
+            line.put("decision", problem == null ? "RESTORED" : "NOT_RESTORED");
+            if (problem != null) {
+                line.put("problem", problem);
+                LOG.log(Level.ERROR, "The framework's cache no longer holds " + record.key() + " " + record.version()
+                        + ", and it was not installed again: " + problem + ".");
+            } else {
+                LOG.log(Level.WARNING, "The framework's cache no longer held " + record.key() + " " + record.version()
+                        + "; installed it again from " + archived + " (the bytes recorded at its install).");
+            }
+            auditQuietly(line);
+        }
     }
 
     // ---- what an app is ------------------------------------------------------------------------
