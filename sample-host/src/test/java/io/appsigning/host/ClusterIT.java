@@ -380,6 +380,8 @@ class ClusterIT {
                 if (i == 10) {
                     database.shutDown();
                     stoppedAt = System.nanoTime();
+                    assertThat(signInWhileTheDatabaseIsAway(1, "cluster-sign-in-database-stopped"))
+                            .contains("database").doesNotContain("Wrong user or password");
                 }
                 if (stoppedAt != 0 && i >= 10 && System.nanoTime() - stoppedAt >= Duration.ofSeconds(20).toNanos()) {
                     database.startAgain();
@@ -448,16 +450,17 @@ class ClusterIT {
 
     // ---- helpers ---------------------------------------------------------------------------
 
-    /**
-     * The Health page of a node in real Chromium, signed in through its sign-in page: the Cluster
-     * card's text; screenshots at 1366 and 390 px (nothing wider than the phone's screen).
-     */
-    private String healthPageCluster(int node, String name) throws Exception {
+    private interface BrowserSession<T> {
+        T run(org.openqa.selenium.chrome.ChromeDriver browser, org.openqa.selenium.support.ui.WebDriverWait wait)
+                throws Exception;
+    }
+
+    /** Real Chromium (headless), for one look at a node's pages; skipped where Debian's chromium is missing. */
+    private static <T> T inBrowser(BrowserSession<T> session) throws Exception {
         Path chromium = Path.of("/usr/bin/chromium");
         Path chromedriver = Path.of("/usr/bin/chromedriver");
         Assumptions.assumeTrue(Files.isExecutable(chromium) && Files.isExecutable(chromedriver),
                 "Debian's chromium and chromium-driver are not installed (.ci/run installs them)");
-        Path screenshots = Files.createDirectories(Path.of(System.getProperty("screenshots", "target/screenshots")));
         org.openqa.selenium.chrome.ChromeOptions options = new org.openqa.selenium.chrome.ChromeOptions();
         options.setBinary(chromium.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -466,8 +469,23 @@ class ClusterIT {
                 new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
                         .usingAnyFreePort().build(), options);
         try {
-            org.openqa.selenium.support.ui.WebDriverWait wait =
-                    new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(20));
+            return session.run(browser, new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(20)));
+        } finally {
+            browser.quit();
+        }
+    }
+
+    private static void screenshot(org.openqa.selenium.chrome.ChromeDriver browser, String name) throws Exception {
+        Path screenshots = Files.createDirectories(Path.of(System.getProperty("screenshots", "target/screenshots")));
+        Files.write(screenshots.resolve(name + ".png"), browser.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+    }
+
+    /**
+     * The Health page of a node, signed in through its sign-in page: the Cluster card's text;
+     * screenshots at 1366 and 390 px (nothing wider than the phone's screen).
+     */
+    private String healthPageCluster(int node, String name) throws Exception {
+        return inBrowser((browser, wait) -> {
             browser.get(nodes[node].url("/"));
             wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
                     org.openqa.selenium.By.id("login-password"))).sendKeys(HostProcess.PASSWORD);
@@ -478,17 +496,29 @@ class ClusterIT {
                     org.openqa.selenium.By.cssSelector("#cluster tbody tr"))).findElement(
                     org.openqa.selenium.By.xpath("ancestor::div[@id='cluster']")).getText();
             browser.executeScript("document.getElementById('cluster').scrollIntoView();");
-            Files.write(screenshots.resolve(name + ".png"), browser.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+            screenshot(browser, name);
             browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
             Thread.sleep(300);
             browser.executeScript("document.getElementById('cluster').scrollIntoView();");
             Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
             assertThat(overflow.intValue()).as("the Health page at 390 px").isLessThanOrEqualTo(0);
-            Files.write(screenshots.resolve(name + "-390.png"), browser.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+            screenshot(browser, name + "-390");
             return card;
-        } finally {
-            browser.quit();
-        }
+        });
+    }
+
+    /** What the sign-in page says when the administrator signs in while the database is away. */
+    private String signInWhileTheDatabaseIsAway(int node, String name) throws Exception {
+        return inBrowser((browser, wait) -> {
+            browser.get(nodes[node].url("/"));
+            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
+                    org.openqa.selenium.By.id("login-password"))).sendKeys(HostProcess.PASSWORD);
+            browser.findElement(org.openqa.selenium.By.id("login-submit")).click();
+            String said = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
+                    org.openqa.selenium.By.id("login-error"))).getText();
+            screenshot(browser, name);
+            return said;
+        });
     }
 
     private JsonNode apps(int node) throws Exception {
