@@ -27,7 +27,8 @@ final class SharedHome {
     /** The most a signature file may hold (the verifier reads no more either). */
     static final int MAX_SIGNATURE_BYTES = 64 * 1024;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final String FOLDER_MODE = "rwxr-x---";
+    /** Written by every node, whichever of the product group's users it runs as. */
+    private static final String FOLDER_MODE = "rwxrwx---";
     private static final String FILE_MODE = "rw-r-----";
 
     private final Path apps;
@@ -118,8 +119,19 @@ final class SharedHome {
 
     private static void place(InputStream in, Path target, String sha256, String what) throws IOException {
         Path folder = target.getParent();
-        Files.createDirectories(folder);
-        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString(FOLDER_MODE));
+        if (!Files.isDirectory(folder)) {
+            // Made on first use when the operator did not make it; one that exists is left as the operator
+            // made it (nodes may run as different users of the product's group: only its owner may chmod it).
+            try {
+                Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FOLDER_MODE)));
+                Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString(FOLDER_MODE));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // Another node made it at the same moment.
+            } catch (IOException e) {
+                throw new IOException("The shared home's folder " + folder + " is missing and cannot be made (" + e
+                        + "); create it for the product's group (README, Data Center)", e);
+            }
+        }
         Path temp = Files.createTempFile(folder, ".incoming-", ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FILE_MODE)));
         boolean placed = false;

@@ -46,7 +46,7 @@ class SharedHomeTest {
         assertThat(stored).hasContent("the app");
         assertThat(sharedHome.resolve("signatures/" + signatureSha + ".sig")).hasBinaryContent(signature);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stored))).isEqualTo("rw-r-----");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stored.getParent()))).isEqualTo("rwxr-x---");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(stored.getParent()))).isEqualTo("rwxrwx---");
         assertThat(read(home.openApp(sha("the app")))).isEqualTo("the app");
         assertThat(home.signatureFile(signatureSha)).isEqualTo(signature);
 

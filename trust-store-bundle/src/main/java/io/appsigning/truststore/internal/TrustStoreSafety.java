@@ -20,8 +20,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Judges whether the trust store is protected from an identity: the folder, its certificate files
  * and its parent must not be writable by it — not owned by it, no group or other write bit that
- * reaches it, no POSIX ACL entry that grants it write — and no symlink may leave the folder. The
- * verdict comes from ownership, modes and ACLs, never from trying to write.
+ * reaches it, no POSIX ACL entry that grants it write — and no symlink may leave the folder. Nor
+ * may any folder further up: whoever can write one of them can rename the configuration folder
+ * away and put one of their own in its place (a shared home owned by the product's group, say). A
+ * folder with the sticky bit (such as {@code /tmp}) is the exception: there a user may rename only
+ * what it owns, and what is below is judged on its own. The verdict comes from ownership, modes
+ * and ACLs, never from trying to write.
  *
  * <p>For root, from whom nothing can be protected, the question becomes whether anyone else can
  * write: a non-root owner, a non-root group with write, other-write, or an ACL granting write.
@@ -30,6 +34,7 @@ public final class TrustStoreSafety {
 
     private static final int GROUP_WRITE = 0020;
     private static final int OTHER_WRITE = 0002;
+    private static final int STICKY = 01000;
     /**
      * getfacl is run on this many paths at once, so a large trust store costs few processes (a
      * process costs more than the listing it prints); well under the kernel's limit on arguments.
@@ -52,6 +57,7 @@ public final class TrustStoreSafety {
             checked.add(absolute.getParent());
         }
         checked.add(absolute);
+        checked.addAll(ancestorsThatMatter(absolute.getParent(), who));
         try {
             for (Path file : CertificateFiles.list(absolute)) {
                 if (Files.isSymbolicLink(file)) {
@@ -79,6 +85,40 @@ public final class TrustStoreSafety {
         }
         judgeAcls(checked, who, findings);
         return new SafetyVerdict(who.name(), who.isRoot(), findings);
+    }
+
+    /**
+     * The folders above {@code parent} up to {@code /}, but not those with the sticky bit that the
+     * identity does not own (it cannot rename another's entry there). Through the real path: a
+     * symbolic link on the way is judged where it leads.
+     */
+    private static List<Path> ancestorsThatMatter(Path parent, Identity who) {
+        List<Path> ancestors = new ArrayList<>();
+        if (parent == null) {
+            return ancestors;
+        }
+        Path real;
+        try {
+            real = parent.toRealPath();
+        } catch (IOException e) {
+            real = parent;
+        }
+        for (Path folder = real.getParent(); folder != null; folder = folder.getParent()) {
+            try {
+                java.util.Map<String, Object> attributes = Files.readAttributes(folder, "unix:uid,mode");
+                int mode = (Integer) attributes.get("mode");
+                int uid = (Integer) attributes.get("uid");
+                // In a sticky folder only its owner (and root) may rename another's entry.
+                boolean othersCannotRename = who.isRoot() ? uid == 0 : uid != who.uid();
+                if ((mode & STICKY) != 0 && othersCannotRename) {
+                    continue;
+                }
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                // Judged below, where that it cannot be read becomes a finding.
+            }
+            ancestors.add(folder);
+        }
+        return ancestors;
     }
 
     private static void judgeOwnershipAndMode(Path path, Identity who, List<SafetyFinding> findings) {

@@ -106,6 +106,41 @@ class TrustStoreSafetyTest {
     }
 
     @Test
+    void aFolderFurtherUpThatTheProductUserCanWriteIsUnsafe() throws Exception {
+        // A shared home owned by the product's group, with a root-owned configuration folder in it: the
+        // product user cannot write the trust store, but it can rename upmconfig/ away and put its own there.
+        Path sharedHome = Files.createDirectory(parent.resolve("shared"));
+        Path upmconfig = Files.createDirectory(sharedHome.resolve("upmconfig"));
+        Path nested = Files.createDirectory(upmconfig.resolve("truststore"));
+        mode(upmconfig, "rwxr-xr-x");
+        mode(nested, "rwxr-xr-x");
+        own(sharedHome, 0, 4343);
+        mode(sharedHome, "rwxrwx---");
+        assertThat(TrustStoreSafety.check(nested, PRODUCT).findings()).extracting(SafetyFinding::path)
+                .containsExactly(sharedHome);
+        mode(sharedHome, "rwxr-xr-x");
+        assertThat(TrustStoreSafety.check(nested, PRODUCT).findings()).isEmpty();
+        own(sharedHome, 4242, 4242);
+        assertThat(TrustStoreSafety.check(nested, PRODUCT).findings()).extracting(SafetyFinding::path)
+                .containsExactly(sharedHome);
+    }
+
+    @Test
+    void aStickyFolderFurtherUpIsSafeUnlessTheProductUserOwnsIt() throws Exception {
+        // Like /tmp: everyone may write, but only an entry's owner (or the folder's) may rename it.
+        Path sticky = Files.createDirectory(parent.resolve("sticky"));
+        Path upmconfig = Files.createDirectory(sticky.resolve("upmconfig"));
+        Path nested = Files.createDirectory(upmconfig.resolve("truststore"));
+        mode(upmconfig, "rwxr-xr-x");
+        mode(nested, "rwxr-xr-x");
+        run("chmod", "1777", sticky.toString());
+        assertThat(TrustStoreSafety.check(nested, PRODUCT).findings()).isEmpty();
+        assertThat(TrustStoreSafety.check(nested, new Identity("root", 0, Set.of(0))).findings()).isEmpty();
+        own(sticky, 4242, 4242);
+        assertThat(TrustStoreSafety.check(nested, PRODUCT).findings()).extracting(SafetyFinding::path).contains(sticky);
+    }
+
+    @Test
     void aSymlinkLeavingTheFolderIsUnsafe() throws Exception {
         Path outside = Files.writeString(parent.resolve("elsewhere.pem"), "x");
         Path link = Files.createSymbolicLink(store.resolve("link.pem"), outside);

@@ -730,8 +730,10 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     home.records().restore(key, previousRecord);
                     removeInstalled(placed);
                     if (home.clustered()) {
-                        return new InstallOutcome(false, InstallOutcome.CLUSTER_UNAVAILABLE, clusterUnavailable(e) + " Here: "
-                                + undone, null, verification, previousVersion);
+                        return new InstallOutcome(false, InstallOutcome.CLUSTER_UNAVAILABLE, "The app could not be shared with"
+                                + " the cluster (" + e.getMessage() + "), so it was not installed: it would have run on this"
+                                + " node only. On this node, " + Character.toLowerCase(undone.charAt(0)) + undone.substring(1) + " Try again once the database and the shared home answer.",
+                                null, verification, previousVersion);
                     }
                     return new InstallOutcome(false, InstallOutcome.AUDIT_UNAVAILABLE, "The decision could not be written to"
                             + " the audit log (" + e.getMessage() + "), so the app was not installed: " + undone
@@ -757,7 +759,12 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
      */
     private void publish(InstallRequest request, Path upload, AppRecord record, Map<String, Object> line) throws IOException {
         ClusterLedger ledger = home.ledger();
-        String signatureSha256 = ledger.store(upload, record.appSha256(), request.signatureFile());
+        String signatureSha256;
+        try {
+            signatureSha256 = ledger.store(upload, record.appSha256(), request.signatureFile());
+        } catch (IOException e) {
+            throw new IOException("the app could not be kept in the shared home for the other nodes: " + e.getMessage(), e);
+        }
         ledger.commit(ClusterChange.install(record, request.origin(), signatureSha256, ledger.nodeId()), line);
     }
 
