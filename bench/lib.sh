@@ -2,6 +2,22 @@
 # time into "$work/results", and the medians, ranges and ratios of what was timed. The caller sets
 # $work (a scratch folder) and empties "$work/results" before each table.
 
+# bench_prerequisites: what every whole-program bench needs before it starts (exit 2 naming what is missing)
+bench_prerequisites() {
+  [ -f signing-cli/target/appsign.jar ] || { echo "missing signing-cli/target/appsign.jar: run mvn -B -q -DskipTests package -pl signing-cli -am" >&2; exit 2; }
+  [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
+  command -v openssl >/dev/null || { echo "needs openssl" >&2; exit 2; }
+}
+
+# bench_workspace: sets $work, a scratch folder removed at exit, and $spinner (a busy-core process the
+# caller may start), stopped at exit
+bench_workspace() {
+  work=$(mktemp -d)
+  spinner=
+  trap bench_cleanup EXIT
+}
+bench_cleanup() { [ -z "$spinner" ] || kill "$spinner" 2>/dev/null || true; rm -rf "$work"; }
+
 # run LABEL COMMAND... : appends "LABEL wall cpu rss_kb status" to $work/results
 run() {
   local label=$1; shift

@@ -25,14 +25,10 @@ sizes=("$@")
 rounds=${ROUNDS:-5}
 busy_rounds=${BUSY_ROUNDS:-5}
 launcher=signing-cli/bin/appsign
-[ -f signing-cli/target/appsign.jar ] || { echo "missing signing-cli/target/appsign.jar: run mvn -B -q -DskipTests package -pl signing-cli -am" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
-command -v openssl >/dev/null || { echo "needs openssl" >&2; exit 2; }
-
-work=$(mktemp -d)
-spinner=
-cleanup() { [ -z "$spinner" ] || kill "$spinner" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+# bench_prerequisites, bench_workspace, run, stats, median, table, ratio, ratio_range
+source bench/lib.sh
+bench_prerequisites
+bench_workspace
 export APPSIGN_CDS_DIR=$work/cds
 export JAVA_OPTS=-Xmx64m
 "$launcher" keygen --out "$work/keys" --subject "CN=Bench" >/dev/null
@@ -45,8 +41,6 @@ openssl pkey -in "$work/keys/signing.key" -pubout -out "$work/pub.pem"
 javac -d "$work/classes" bench/src/main/java/io/appsigning/bench/BareSha512.java
 bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigning.bench.BareSha512)
 
-# run, stats, median, table, ratio, ratio_range
-source bench/lib.sh
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# $(java -version 2>&1 | head -1), $(openssl version), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"

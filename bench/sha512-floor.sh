@@ -23,16 +23,10 @@ rounds=${ROUNDS:-7}
 busy_rounds=${BUSY_ROUNDS:-5}
 memory_rounds=${MEMORY_ROUNDS:-5}
 launcher=signing-cli/bin/appsign
-[ -f signing-cli/target/appsign.jar ] || { echo "missing signing-cli/target/appsign.jar: run mvn -B -q -DskipTests package -pl signing-cli -am" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
-command -v openssl >/dev/null || { echo "needs openssl" >&2; exit 2; }
-
-work=$(mktemp -d)
-spinner=
-cleanup() { [ -z "$spinner" ] || kill "$spinner" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-# run, stats, median, table, ratio, ratio_range
+# bench_prerequisites, bench_workspace, run, stats, median, table, ratio, ratio_range
 source bench/lib.sh
+bench_prerequisites
+bench_workspace
 
 javac -d "$work/classes" bench/src/main/java/io/appsigning/bench/BareSha512.java
 bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigning.bench.BareSha512)

@@ -487,16 +487,22 @@ class ClusterIT {
         Files.write(screenshots.resolve(name + ".png"), browser.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
     }
 
+    /** Opens a node's plugin manager and sends the admin's password through its sign-in page. */
+    private void signIn(org.openqa.selenium.chrome.ChromeDriver browser, org.openqa.selenium.support.ui.WebDriverWait wait,
+                        int node) {
+        browser.get(nodes[node].url("/"));
+        wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
+                org.openqa.selenium.By.id("login-password"))).sendKeys(HostProcess.PASSWORD);
+        browser.findElement(org.openqa.selenium.By.id("login-submit")).click();
+    }
+
     /**
      * The Health page of a node, signed in through its sign-in page: the Cluster card's text;
      * screenshots at 1366 and 390 px (nothing wider than the phone's screen).
      */
     private String healthPageCluster(int node, String name) throws Exception {
         return inBrowser((browser, wait) -> {
-            browser.get(nodes[node].url("/"));
-            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
-                    org.openqa.selenium.By.id("login-password"))).sendKeys(HostProcess.PASSWORD);
-            browser.findElement(org.openqa.selenium.By.id("login-submit")).click();
+            signIn(browser, wait, node);
             wait.until(org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable(
                     org.openqa.selenium.By.cssSelector("a[data-view=health]"))).click();
             String card = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
@@ -517,10 +523,7 @@ class ClusterIT {
     /** What the sign-in page says when the administrator signs in while the database is away. */
     private String signInWhileTheDatabaseIsAway(int node, String name) throws Exception {
         return inBrowser((browser, wait) -> {
-            browser.get(nodes[node].url("/"));
-            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
-                    org.openqa.selenium.By.id("login-password"))).sendKeys(HostProcess.PASSWORD);
-            browser.findElement(org.openqa.selenium.By.id("login-submit")).click();
+            signIn(browser, wait, node);
             String said = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
                     org.openqa.selenium.By.id("login-error"))).getText();
             screenshot(browser, name);

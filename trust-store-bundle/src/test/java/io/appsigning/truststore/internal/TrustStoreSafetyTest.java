@@ -105,15 +105,21 @@ class TrustStoreSafetyTest {
         assertThat(check().findings()).extracting(SafetyFinding::path).containsExactly(parent);
     }
 
+    /** {@code upmconfig/truststore} under {@code above}, both root's and mode 755. */
+    private static Path protectedTrustStoreIn(Path above) throws Exception {
+        Path upmconfig = Files.createDirectory(above.resolve("upmconfig"));
+        Path truststore = Files.createDirectory(upmconfig.resolve("truststore"));
+        mode(upmconfig, "rwxr-xr-x");
+        mode(truststore, "rwxr-xr-x");
+        return truststore;
+    }
+
     @Test
     void aFolderFurtherUpThatTheProductUserCanWriteIsUnsafe() throws Exception {
         // A shared home owned by the product's group, with a root-owned configuration folder in it: the
         // product user cannot write the trust store, but it can rename upmconfig/ away and put its own there.
         Path sharedHome = Files.createDirectory(parent.resolve("shared"));
-        Path upmconfig = Files.createDirectory(sharedHome.resolve("upmconfig"));
-        Path nested = Files.createDirectory(upmconfig.resolve("truststore"));
-        mode(upmconfig, "rwxr-xr-x");
-        mode(nested, "rwxr-xr-x");
+        Path nested = protectedTrustStoreIn(sharedHome);
         own(sharedHome, 0, 4343);
         mode(sharedHome, "rwxrwx---");
         assertThat(TrustStoreSafety.check(nested, PRODUCT).findings()).extracting(SafetyFinding::path)
@@ -129,10 +135,7 @@ class TrustStoreSafetyTest {
     void aStickyFolderFurtherUpIsSafeUnlessTheProductUserOwnsIt() throws Exception {
         // Like /tmp: everyone may write, but only an entry's owner (or the folder's) may rename it.
         Path sticky = Files.createDirectory(parent.resolve("sticky"));
-        Path upmconfig = Files.createDirectory(sticky.resolve("upmconfig"));
-        Path nested = Files.createDirectory(upmconfig.resolve("truststore"));
-        mode(upmconfig, "rwxr-xr-x");
-        mode(nested, "rwxr-xr-x");
+        Path nested = protectedTrustStoreIn(sticky);
         run("chmod", "1777", sticky.toString());
         assertThat(TrustStoreSafety.check(nested, PRODUCT).findings()).isEmpty();
         assertThat(TrustStoreSafety.check(nested, new Identity("root", 0, Set.of(0))).findings()).isEmpty();
