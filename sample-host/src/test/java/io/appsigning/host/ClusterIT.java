@@ -455,6 +455,38 @@ class ClusterIT {
         assertThat(millis.get(19)).isLessThan(PROPAGATION.toMillis());
     }
 
+    // ---- updates -----------------------------------------------------------------------------
+
+    @Test
+    @Order(9)
+    void anUpdateOnOneNodeReplacesTheAppOnEveryNodeAndADowngradeNeedsConsent() throws Exception {
+        byte[] first = TestApps.bundle("com.acme.dc.updated", "1.0.0", 300);
+        byte[] second = TestApps.bundle("com.acme.dc.updated", "2.0.0", 300);
+        assertThat(http[0].upload(first, vendor.signatureFile(first)).status()).isEqualTo(201);
+        for (int n = 0; n < 3; n++) {
+            awaitApp(n, "com.acme.dc.updated", a -> "1.0.0".equals(a.path("version").asText())
+                    && "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
+        }
+        Http.Response updated = http[1].upload(second, vendor.signatureFile(second));
+        assertThat(updated.status()).as(updated.text()).isEqualTo(201);
+        String secondSha = io.appsigning.truststore.TrustedCertificate.sha256Hex(second);
+        for (int n = 0; n < 3; n++) {
+            awaitApp(n, "com.acme.dc.updated", a -> "2.0.0".equals(a.path("version").asText())
+                    && "ACTIVE".equals(a.path("state").asText()) && secondSha.equals(a.path("sha256").asText())
+                    && "VERIFIED".equals(a.path("signature").path("status").asText()), PROPAGATION);
+        }
+        // Going back is the same decision on any node: refused without consent, applied everywhere with it.
+        Http.Response back = http[2].upload(first, vendor.signatureFile(first));
+        assertThat(back.code()).as(back.text()).isEqualTo("DOWNGRADE");
+        Http.Response consented = http[2].upload(first, vendor.signatureFile(first), Map.of("allowDowngrade", "true"));
+        assertThat(consented.status()).as(consented.text()).isEqualTo(201);
+        for (int n = 0; n < 3; n++) {
+            awaitApp(n, "com.acme.dc.updated", a -> "1.0.0".equals(a.path("version").asText())
+                    && "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
+            awaitInSync(n);
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------
 
     private interface BrowserSession<T> {
