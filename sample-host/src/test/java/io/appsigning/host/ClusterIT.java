@@ -487,6 +487,39 @@ class ClusterIT {
         }
     }
 
+    @Test
+    @Order(10)
+    void anObrArchiveIsOneAppOnEveryNodeWithItsDependencyAndGoesWithIt() throws Exception {
+        byte[] suite = obr(io.appsigning.testsupport.TestBundles.bundle("com.acme.dc.suite", "1.0.0", 0,
+                Map.of("Import-Package", "com.acme.dc.lib")),
+                io.appsigning.testsupport.TestBundles.bundle("com.acme.dc.lib", "1.0.0", 0, Map.of("Export-Package", "com.acme.dc.lib")));
+        Http.Response uploaded = http[0].upload(Map.of("signature", vendor.signatureFile(suite), "app", suite), "suite.obr");
+        assertThat(uploaded.status()).as(uploaded.text()).isEqualTo(201);
+        String obrSha = io.appsigning.truststore.TrustedCertificate.sha256Hex(suite);
+        for (int n = 0; n < 3; n++) {
+            // The root bundle runs (so its dependency resolved there too); the dependency is not an app of its own.
+            JsonNode app = awaitApp(n, "com.acme.dc.suite", a -> "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
+            assertThat(app.path("sha256").asText()).as("node %d", n + 1).isEqualTo(obrSha);
+            assertThat(find(apps(n), "com.acme.dc.lib")).as("node %d", n + 1).isNull();
+        }
+        assertThat(http[1].delete("/api/apps/com.acme.dc.suite").status()).isEqualTo(204);
+        for (int n = 0; n < 3; n++) {
+            awaitGone(n, "com.acme.dc.suite", PROPAGATION);
+            awaitInSync(n);
+        }
+    }
+
+    private static byte[] obr(byte[] root, byte[] dependency) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("suite.jar"));
+            zip.write(root);
+            zip.putNextEntry(new java.util.zip.ZipEntry("dependencies/lib.jar"));
+            zip.write(dependency);
+        }
+        return bytes.toByteArray();
+    }
+
     // ---- helpers ---------------------------------------------------------------------------
 
     private interface BrowserSession<T> {
