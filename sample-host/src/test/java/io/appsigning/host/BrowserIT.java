@@ -77,17 +77,6 @@ class BrowserIT {
         Files.write(screenshots.resolve(name + ".png"), png);
     }
 
-    private static byte[] obr(byte[] root, byte[] dependency) throws java.io.IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
-            zip.putNextEntry(new java.util.zip.ZipEntry("suite.jar"));
-            zip.write(root);
-            zip.putNextEntry(new java.util.zip.ZipEntry("dependencies/lib.jar"));
-            zip.write(dependency);
-        }
-        return bytes.toByteArray();
-    }
-
     private static WebElement visible(String id) {
         return wait.until(ExpectedConditions.visibilityOfElementLocated(By.id(id)));
     }
@@ -157,7 +146,7 @@ class BrowserIT {
         screenshot("04-upload-rejected");
 
         // An OBR archive with one dependency: signed as a whole, installed as one app.
-        byte[] suite = obr(io.appsigning.testsupport.TestBundles.bundle("com.acme.suite", "1.0.0", 0,
+        byte[] suite = TestApps.obr(io.appsigning.testsupport.TestBundles.bundle("com.acme.suite", "1.0.0", 0,
                 java.util.Map.of("Import-Package", "com.acme.lib", "Bundle-Name", "Acme Suite")),
                 io.appsigning.testsupport.TestBundles.bundle("com.acme.lib", "1.0.0", 0, java.util.Map.of("Export-Package", "com.acme.lib")));
         Path obrFile = Files.write(files.resolve("suite.obr"), suite);

@@ -68,6 +68,10 @@ class ClusterIT {
 
     @BeforeAll
     void startCluster(@TempDir Path temporary) throws Exception {
+        // The production layout (a root-owned configuration in a root-owned shared home, the nodes as product users)
+        // needs root; as anyone else the shared trust store would be the tester's own, and rightly trust nothing.
+        Assumptions.assumeTrue(HostProcess.asProductUser(), "needs root and the product user " + HostProcess.PRODUCT_USER
+                + " (.ci/run creates it), as a Data Center's layout does");
         root = temporary;
         vendor = new TestApps("CN=Acme Data Center Vendor");
         database = PostgresServer.start();
@@ -81,13 +85,11 @@ class ClusterIT {
         }
         Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String folder : List.of("apps", "signatures", "data")) {
+            // As the README sets a shared home up: root's, with the folders the nodes write given to the product's
+            // group (setgid, so that what any node's user writes stays the group's); upmconfig/ stays root's.
             Path own = Files.createDirectories(shared.resolve(folder));
-            if (HostProcess.asProductUser()) {
-                // As the README sets a shared home up: root's, with the folders the nodes write given to the product's
-                // group (setgid, so that what any node's user writes stays the group's); upmconfig/ stays root's.
-                run("chown", HostProcess.PRODUCT_USER + ":" + HostProcess.PRODUCT_USER, own.toString());
-                run("chmod", "2770", own.toString());
-            }
+            run("chown", HostProcess.PRODUCT_USER + ":" + HostProcess.PRODUCT_USER, own.toString());
+            run("chmod", "2770", own.toString());
         }
         ExecutorService starting = Executors.newFixedThreadPool(3);
         List<Future<HostProcess>> started = new ArrayList<>();
@@ -287,7 +289,7 @@ class ClusterIT {
     @Test
     @Order(5)
     void aNodeWhoseUserCouldChangeTheTrustStoreRefusesTheClustersAppsAndSaysSo() throws Exception {
-        Assumptions.assumeTrue(HostProcess.asProductUser() && userExists(OTHER_USER),
+        Assumptions.assumeTrue(userExists(OTHER_USER),
                 "needs root and a second product user " + OTHER_USER + " (.ci/run creates it)");
         Path truststore = shared.resolve("upmconfig/truststore");
         nodes[2].close();
@@ -490,7 +492,7 @@ class ClusterIT {
     @Test
     @Order(10)
     void anObrArchiveIsOneAppOnEveryNodeWithItsDependencyAndGoesWithIt() throws Exception {
-        byte[] suite = obr(io.appsigning.testsupport.TestBundles.bundle("com.acme.dc.suite", "1.0.0", 0,
+        byte[] suite = TestApps.obr(io.appsigning.testsupport.TestBundles.bundle("com.acme.dc.suite", "1.0.0", 0,
                 Map.of("Import-Package", "com.acme.dc.lib")),
                 io.appsigning.testsupport.TestBundles.bundle("com.acme.dc.lib", "1.0.0", 0, Map.of("Export-Package", "com.acme.dc.lib")));
         Http.Response uploaded = http[0].upload(Map.of("signature", vendor.signatureFile(suite), "app", suite), "suite.obr");
@@ -509,15 +511,80 @@ class ClusterIT {
         }
     }
 
-    private static byte[] obr(byte[] root, byte[] dependency) throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
-            zip.putNextEntry(new java.util.zip.ZipEntry("suite.jar"));
-            zip.write(root);
-            zip.putNextEntry(new java.util.zip.ZipEntry("dependencies/lib.jar"));
-            zip.write(dependency);
+    @Test
+    @Order(11)
+    void aChangeEditedByHandInTheDatabaseIsNotGuessedAtAndEveryNodeSaysSo() throws Exception {
+        byte[] app = TestApps.bundle("com.acme.dc.edited", "1.0.0", 100);
+        assertThat(http[0].upload(app, vendor.signatureFile(app)).status()).isEqualTo(201);
+        for (int n = 0; n < 3; n++) {
+            awaitApp(n, "com.acme.dc.edited", a -> "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
         }
-        return bytes.toByteArray();
+        String record;
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), "appsign", "");
+             Statement statement = connection.createStatement()) {
+            try (ResultSet row = statement.executeQuery("SELECT record FROM appsign_changes WHERE app_key = 'com.acme.dc.edited'")) {
+                assertThat(row.next()).isTrue();
+                record = row.getString(1);
+            }
+            statement.executeUpdate("UPDATE appsign_changes SET record = '{\"key\": ' WHERE app_key = 'com.acme.dc.edited'");
+            for (int n = 0; n < 3; n++) {
+                Http client = http[n];
+                JsonNode cluster = await(() -> client.get("/api/cluster").json(), c -> c.path("problems").toString()
+                        .contains("CLUSTER_LOG_UNREADABLE"), PROPAGATION);
+                assertThat(cluster.path("inSync").asBoolean(true)).isFalse();
+                assertThat(clusterCheck(client.get("/api/health").json()).path("status").asText()).isEqualTo("CRITICAL");
+                // What runs keeps running: nothing is removed on a guess either.
+                assertThat(find(apps(n), "com.acme.dc.edited")).isNotNull();
+            }
+            try (java.sql.PreparedStatement restore = connection.prepareStatement(
+                    "UPDATE appsign_changes SET record = ? WHERE app_key = 'com.acme.dc.edited'")) {
+                restore.setString(1, record);
+                assertThat(restore.executeUpdate()).isEqualTo(1);
+            }
+        }
+        for (int n = 0; n < 3; n++) {
+            awaitInSync(n);
+        }
+    }
+
+    @Test
+    @Order(12)
+    void aChangeForgedInTheDatabaseGetsNoUnverifiedCodeOntoAnyNode() throws Exception {
+        // Whoever can write the database (not the admin's web account) claims a verified app and puts unsigned bytes
+        // in the shared home: each node checks the app itself, under ENFORCE, and refuses it.
+        byte[] unsigned = TestApps.bundle("com.acme.dc.forged", "1.0.0", 100);
+        String sha = io.appsigning.truststore.TrustedCertificate.sha256Hex(unsigned);
+        Path stored = Files.write(shared.resolve("apps/" + sha + ".app"), unsigned);
+        Files.setPosixFilePermissions(stored, PosixFilePermissions.fromString("rw-r--r--"));
+        String record = "{\"key\":\"com.acme.dc.forged\",\"version\":\"1.0.0\",\"status\":\"VERIFIED\",\"appSha256\":\""
+                + sha + "\",\"recordedAt\":\"2026-11-25T00:00:00Z\",\"installedBy\":\"admin\"}";
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), "appsign", "");
+             java.sql.PreparedStatement insert = connection.prepareStatement("INSERT INTO appsign_changes (kind, app_key, version,"
+                     + " origin, app_sha256, record, node, user_name, accepted_at) VALUES (?, 'com.acme.dc.forged', '1.0.0', ?, ?, ?,"
+                     + " 'node-1', 'admin', now())")) {
+            insert.setString(1, "INSTALL");
+            insert.setString(2, "UPLOAD");
+            insert.setString(3, sha);
+            insert.setString(4, record);
+            assertThat(insert.executeUpdate()).isEqualTo(1);
+            // No NOTIFY came with it: the nodes find it by reading the log every few seconds.
+            for (int n = 0; n < 3; n++) {
+                Http client = http[n];
+                JsonNode cluster = await(() -> client.get("/api/cluster").json(), c -> c.path("problems").toString()
+                        .contains("com.acme.dc.forged"), PROPAGATION);
+                assertThat(cluster.path("problems").toString()).contains("MISSING_SIGNATURE");
+                assertThat(find(apps(n), "com.acme.dc.forged")).as("node %d", n + 1).isNull();
+            }
+            insert.setString(1, "UNINSTALL");
+            insert.setString(2, null);
+            insert.setString(3, null);
+            insert.setString(4, null);
+            assertThat(insert.executeUpdate()).isEqualTo(1);
+        }
+        for (int n = 0; n < 3; n++) {
+            awaitInSync(n);
+        }
+        assertThat(auditLines()).anyMatch(line -> line.contains("\"decision\":\"NODE_REFUSED\"") && line.contains("com.acme.dc.forged"));
     }
 
     // ---- helpers ---------------------------------------------------------------------------

@@ -42,4 +42,16 @@ final class TestApps {
         copy[app.length] = '\n';
         return copy;
     }
+
+    /** An OBR archive: the app's root bundle and one dependency bundle, as the plugin manager takes them. */
+    static byte[] obr(byte[] root, byte[] dependency) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("suite.jar"));
+            zip.write(root);
+            zip.putNextEntry(new java.util.zip.ZipEntry("dependencies/lib.jar"));
+            zip.write(dependency);
+        }
+        return bytes.toByteArray();
+    }
 }

@@ -43,8 +43,12 @@ public final class ClusterCheck {
         } else if (!local.inSync()) {
             status = Status.CRITICAL;
             for (NodeStatus.Problem problem : local.problems()) {
-                messages.add(problem.key() + " " + problem.version() + " not installed on this node: "
-                        + problem.reason() + (problem.message() == null || problem.message().isBlank() ? "" : " (" + problem.message() + ")")
+                String detail = problem.reason() + (problem.message() == null || problem.message().isBlank() ? ""
+                        : " (" + problem.message() + ")");
+                // A problem without a version is not one app's: the node cannot read the cluster's log, say.
+                messages.add(problem.version() == null ? problem.key() + ": " + detail + ". This node applies no change until"
+                        + " it is fixed."
+                        : problem.key() + " " + problem.version() + " not installed on this node: " + detail
                         + ". The other nodes run it; fix this node (its trust store, its disk) and it applies the app by itself.");
             }
             if (local.problems().isEmpty()) {

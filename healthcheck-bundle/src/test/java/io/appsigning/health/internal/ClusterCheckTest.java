@@ -55,6 +55,17 @@ class ClusterCheckTest {
     }
 
     @Test
+    void aLogThatCannotBeReadIsCriticalAndSaysNothingMoreIsApplied() {
+        NodeStatus self = node("node2", NOW, false, new NodeStatus.Problem("the cluster's log", null, "CLUSTER_LOG_UNREADABLE",
+                "Change 9 (com.example.app) cannot be read"));
+        CheckResult result = ClusterCheck.evaluate(self, List.of(self), true, NOW);
+        assertThat(result.status()).isEqualTo(Status.CRITICAL);
+        assertThat(result.messages()).singleElement().asString()
+                .startsWith("the cluster's log: CLUSTER_LOG_UNREADABLE (Change 9 (com.example.app) cannot be read).")
+                .contains("applies no change").doesNotContain("null");
+    }
+
+    @Test
     void outOfSyncWithoutANamedAppStillSaysSo() {
         NodeStatus self = new NodeStatus("node1", NOW, false, 7, List.of(), "safe");
         CheckResult result = ClusterCheck.evaluate(self, List.of(self), true, NOW);

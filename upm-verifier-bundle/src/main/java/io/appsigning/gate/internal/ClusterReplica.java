@@ -3,6 +3,7 @@ package io.appsigning.gate.internal;
 import io.appsigning.cluster.ClusterChange;
 import io.appsigning.cluster.ClusterLedger;
 import io.appsigning.cluster.ClusterStatus;
+import io.appsigning.cluster.ClusterUnavailableException;
 import io.appsigning.cluster.NodeStatus;
 import io.appsigning.gate.InstallOutcome;
 import io.appsigning.gate.Policy;
@@ -41,6 +42,8 @@ public final class ClusterReplica implements ClusterStatus {
     private static final System.Logger LOG = System.getLogger(ClusterReplica.class.getName());
     /** The longest a node goes without reading the cluster's apps, notification or not (the issue asks for 10 s). */
     private static final Duration POLL = Duration.ofSeconds(3);
+    /** A change in the cluster's log cannot be read; the node applies nothing until it can. */
+    static final String LOG_UNREADABLE = "CLUSTER_LOG_UNREADABLE";
 
     @Reference
     private GateComponent gate;
@@ -94,12 +97,14 @@ public final class ClusterReplica implements ClusterStatus {
                     LOG.log(Level.INFO, "The cluster database answers again; this node is synchronised with the cluster.");
                     lastReachable = true;
                 }
-            } catch (IOException e) {
+            } catch (ClusterUnavailableException e) {
                 if (lastReachable) {
                     LOG.log(Level.WARNING, "Cannot synchronise with the cluster: " + e.getMessage() + ". Uploads are refused"
                             + " until the database is back; the apps that run keep running.");
                     lastReachable = false;
                 }
+            } catch (IOException e) {
+                unreadableLog(e);
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "Synchronising with the cluster failed: " + e, e);
             }
@@ -171,6 +176,28 @@ public final class ClusterReplica implements ClusterStatus {
                 describe(snapshot));
         local = status;
         ledger.report(status);
+    }
+
+    /**
+     * The database answers, but a change in its log cannot be read (edited by hand, or damaged):
+     * nothing is guessed and nothing more is applied until it can be read, and the node says so.
+     */
+    private void unreadableLog(IOException e) {
+        NodeStatus previous = local;
+        if (previous.problems().stream().noneMatch(problem -> LOG_UNREADABLE.equals(problem.reason())
+                && e.getMessage().equals(problem.message()))) {
+            LOG.log(Level.ERROR, "The cluster's log cannot be read, so this node applies no change until it can: "
+                    + e.getMessage());
+        }
+        NodeStatus status = new NodeStatus(ledger.nodeId(), clock.instant(), false, previous.appliedSeq(),
+                List.of(new NodeStatus.Problem("the cluster's log", null, LOG_UNREADABLE, e.getMessage())),
+                describe(snapshot()));
+        local = status;
+        try {
+            ledger.report(status);
+        } catch (IOException reportFailed) {
+            LOG.log(Level.WARNING, "Could not report this node's state to the cluster: " + reportFailed.getMessage());
+        }
     }
 
     private TrustStoreSnapshot snapshot() {

@@ -80,7 +80,6 @@ public final class HomeStore implements AuditTrail {
         home = homeFolder;
         upmconfig = configFolder;
         data = privateFolder(home.resolve("data"));
-        Path auditFolder = privateFolder(home.resolve("audit"));
         lockChannel = FileChannel.open(data.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             lock = lockChannel.tryLock();
@@ -98,7 +97,8 @@ public final class HomeStore implements AuditTrail {
                     + " configuration is " + upmconfig);
             return;
         }
-        audit = AuditLog.open(auditFolder.resolve("audit.log"));
+        // Only a single node keeps its own audit log; a cluster's is in its database.
+        audit = AuditLog.open(privateFolder(home.resolve("audit")).resolve("audit.log"));
         LOG.log(Level.INFO, "Audit log " + audit.file() + ": " + audit.lines() + " lines, head " + audit.head()
                 + " (check it with: appsign audit-verify --log " + audit.file() + " --head " + audit.head() + ")");
     }
