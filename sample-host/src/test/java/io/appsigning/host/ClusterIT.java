@@ -659,6 +659,11 @@ class ClusterIT {
             String said = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
                     org.openqa.selenium.By.id("login-error"))).getText();
             screenshot(browser, name);
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+            Thread.sleep(300);
+            Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+            assertThat(overflow.intValue()).as("the sign-in page at 390 px").isLessThanOrEqualTo(0);
+            screenshot(browser, name + "-390");
             return said;
         });
     }
