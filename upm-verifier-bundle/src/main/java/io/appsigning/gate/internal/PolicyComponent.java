@@ -210,15 +210,16 @@ public final class PolicyComponent implements PolicyService {
                         + " operator's policy; ignored. The operator relaxes the policy in " + operatorFile + ".");
             }
         }
-        state = next;
         if (previous == null || !previous.policy().equals(next.policy()) || !Objects.equals(previous.problem(), next.problem())) {
             if (previous != null) {
                 LOG.log(Level.INFO, "Signing policy changed (" + cause + "): " + describe(next));
             }
+            // On record before it is in force: whoever sees the new policy finds its audit line already written.
             if (user != null) {
                 auditChange(previous == null ? "POLICY_IN_FORCE" : "POLICY_CHANGED", cause, user, next);
             }
         }
+        state = next;
     }
 
     /** The Configuration Admin values that ask for less than the operator's floor, and are therefore ignored. */
