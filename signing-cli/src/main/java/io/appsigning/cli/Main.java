@@ -16,7 +16,13 @@ import java.util.Properties;
  */
 public final class Main {
 
+    /** Set by bin/appsign to "c1" when it started the JVM with -XX:TieredStopAtLevel=1 (see main). */
+    static final String JIT_PROPERTY = "appsign.jit";
+    /** The exit status that asks bin/appsign for a run with the whole JIT; no command exits with it. */
+    static final int RUN_AGAIN_WITH_FULL_JIT = 75;
+
     private final List<Command> commands;
+    private final Hashing hashing;
 
     Main(Clock clock, boolean terminal) {
         this(clock, terminal, List.of());
@@ -24,8 +30,13 @@ public final class Main {
 
     /** With {@code extra} commands beside the real ones (tests of the error handling every command shares). */
     Main(Clock clock, boolean terminal, List<Command> extra) {
+        this(clock, terminal, Hashing.jdk("the default"), extra);
+    }
+
+    Main(Clock clock, boolean terminal, Hashing hashing, List<Command> extra) {
+        this.hashing = hashing;
         List<Command> all = new java.util.ArrayList<>(List.of(new KeygenCommand(clock), new SignCommand(terminal),
-                new VerifyCommand(clock), new HealthCommand(clock), new TrustCommand(clock), new AuditVerifyCommand()));
+                new VerifyCommand(clock, hashing), new HealthCommand(clock), new TrustCommand(clock), new AuditVerifyCommand()));
         all.addAll(extra);
         commands = List.copyOf(all);
     }
@@ -35,7 +46,18 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(new Main(Clock.systemUTC(), System.console() != null).run(Arrays.asList(args), System.out, System.err));
+        Hashing hashing = NativeHashing.choose(System.getenv());
+        if (hashing.provider() == null && "c1".equals(System.getProperty(JIT_PROPERTY))) {
+            // bin/appsign started this JVM without the optimising compiler, counting on OpenSSL's SHA-512;
+            // the JDK's would run several times slower without it: exit at once, the launcher runs again.
+            System.exit(RUN_AGAIN_WITH_FULL_JIT);
+        }
+        if (hashing.provider() != null) {
+            // First in line for SHA-512 alone; every other algorithm still comes from the JDK's providers.
+            java.security.Security.insertProviderAt(hashing.provider(), 1);
+        }
+        System.exit(new Main(Clock.systemUTC(), System.console() != null, hashing, List.of())
+                .run(Arrays.asList(args), System.out, System.err));
     }
 
     int run(List<String> args, PrintStream out, PrintStream err) {
@@ -44,7 +66,7 @@ public final class Main {
             return args.isEmpty() ? 2 : 0;
         }
         if (args.get(0).equals("--version") || args.get(0).equals("version")) {
-            out.println("appsign " + version());
+            printVersion(out);
             return 0;
         }
         Command command = commands.stream().filter(c -> c.name().equals(args.get(0))).findFirst().orElse(null);
@@ -58,7 +80,7 @@ public final class Main {
             return 0;
         }
         if (rest.contains("--version")) {
-            out.println("appsign " + version());
+            printVersion(out);
             return 0;
         }
         try {
@@ -88,6 +110,11 @@ public final class Main {
                     + "). Please report it with the command line you ran.");
             return 2;
         }
+    }
+
+    private void printVersion(PrintStream out) {
+        out.println("appsign " + version());
+        out.println("SHA-512 of apps: " + hashing.description());
     }
 
     /** The version the jar was built as (a resource filtered by the build). */

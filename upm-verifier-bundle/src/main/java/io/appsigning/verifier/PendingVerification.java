@@ -3,6 +3,7 @@ package io.appsigning.verifier;
 import io.appsigning.verifier.internal.AppVerifier;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -13,6 +14,25 @@ import java.nio.file.Path;
 public interface PendingVerification {
 
     void update(byte[] buffer, int offset, int length);
+
+    /**
+     * Feeds the buffer's remaining bytes, leaving its position at its limit. A direct buffer reaches
+     * the digests as it is, so a digest provider that reads native memory in place (the CLI's
+     * OpenSSL one) hashes it without a copy; the JDK's own digests copy it in small pieces.
+     */
+    default void update(ByteBuffer bytes) {
+        if (bytes.hasArray()) {
+            update(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+            bytes.position(bytes.limit());
+            return;
+        }
+        byte[] piece = new byte[Math.min(bytes.remaining(), 64 * 1024)];
+        while (bytes.hasRemaining()) {
+            int n = Math.min(piece.length, bytes.remaining());
+            bytes.get(piece, 0, n);
+            update(piece, 0, n);
+        }
+    }
 
     /**
      * The decision on the bytes fed so far; call once, after the last byte. A verification begun

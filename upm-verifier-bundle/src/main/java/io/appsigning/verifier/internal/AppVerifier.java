@@ -15,6 +15,7 @@ import io.appsigning.verifier.Flow;
 import io.appsigning.truststore.TrustStoreSnapshot;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -88,6 +89,14 @@ public final class AppVerifier {
                     throw new IllegalStateException("this verification has finished");
                 }
                 fan.update(buffer, offset, length);
+            }
+
+            @Override
+            public void update(ByteBuffer bytes) {
+                if (finished) {
+                    throw new IllegalStateException("this verification has finished");
+                }
+                fan.update(bytes);
             }
 
             @Override

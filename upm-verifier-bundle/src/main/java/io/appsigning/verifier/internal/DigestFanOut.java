@@ -1,5 +1,6 @@
 package io.appsigning.verifier.internal;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,8 @@ final class DigestFanOut {
     private List<Lane> workerLanes;
     private BlockingQueue<byte[]> free;
     private boolean finished;
+    /** Where a direct buffer's bytes are staged for the lanes, which take their copies from arrays. */
+    private byte[] staging;
 
     /** A lane run by its own thread, one task per chunk, in order. */
     private static final class Lane {
@@ -95,6 +98,39 @@ final class DigestFanOut {
             }
             offset += n;
             length -= n;
+        }
+    }
+
+    /**
+     * Feeds the buffer's remaining bytes and leaves its position at its limit. Inline, a direct
+     * buffer goes to each digest as it is (see {@link java.security.MessageDigest#update(ByteBuffer)});
+     * once lanes run, it is staged through the caller's array path.
+     */
+    void update(ByteBuffer bytes) {
+        if (finished) {
+            throw new IllegalStateException("this fan-out has finished");
+        }
+        int length = bytes.remaining();
+        if (bytes.hasArray()) {
+            update(bytes.array(), bytes.arrayOffset() + bytes.position(), length);
+            bytes.position(bytes.limit());
+            return;
+        }
+        if (workerLanes == null && (lanes == 1 || (inlineBytes + length) * (digests.size() - 1) <= INLINE_WORK)) {
+            for (MessageDigest digest : digests) {
+                digest.update(bytes.duplicate());
+            }
+            inlineBytes += length;
+            bytes.position(bytes.limit());
+            return;
+        }
+        if (staging == null) {
+            staging = new byte[CHUNK];
+        }
+        while (bytes.hasRemaining()) {
+            int n = Math.min(staging.length, bytes.remaining());
+            bytes.get(staging, 0, n);
+            update(staging, 0, n);
         }
     }
 

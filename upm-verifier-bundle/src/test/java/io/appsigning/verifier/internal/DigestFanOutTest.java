@@ -55,6 +55,46 @@ class DigestFanOutTest {
         }
     }
 
+    /** Direct, heap and array feeds mixed in one fan-out, inline and across lanes: the same digests. */
+    @Test
+    void byteBuffersOfEveryKindCountLikeArrays() throws Exception {
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int count : new int[] {1, 2, 5}) {
+            for (int cores : new int[] {1, 2}) {
+                byte[] data = new byte[2_500_000];
+                random.nextBytes(data);
+                List<MessageDigest> digests = digests(count);
+                DigestFanOut fan = new DigestFanOut(digests, cores, 10_000);
+                for (int offset = 0; offset < data.length; ) {
+                    int n = Math.min(data.length - offset, 1 + random.nextInt(700_000));
+                    switch (random.nextInt(3)) {
+                        case 0 -> fan.update(data, offset, n);
+                        case 1 -> {
+                            java.nio.ByteBuffer heap = java.nio.ByteBuffer.wrap(data, offset, n).slice();
+                            fan.update(heap);
+                            assertThat(heap.hasRemaining()).isFalse();
+                        }
+                        default -> {
+                            // Bytes before the position and after the limit must not count.
+                            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(n + 20);
+                            direct.position(7);
+                            direct.put(data, offset, n);
+                            direct.position(7).limit(7 + n);
+                            fan.update(direct);
+                            assertThat(direct.position()).isEqualTo(7 + n);
+                        }
+                    }
+                    offset += n;
+                }
+                fan.finish();
+                for (int i = 0; i < count; i++) {
+                    assertThat(digests.get(i).digest()).as("seed %d: %d digests, %d cores, digest %d", SEED, count, cores, i)
+                            .isEqualTo(alone(i, data));
+                }
+            }
+        }
+    }
+
     @Test
     void theCallersBufferMayBeReusedAtOnce() throws Exception {
         byte[] buffer = new byte[300_000];
