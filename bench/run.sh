@@ -11,6 +11,8 @@
 # the floor under any Java verifier (bench/sha512-floor.sh looks at it closer).
 #
 # Ours runs through signing-cli/bin/appsign (AppCDS archive, serial collector) with JAVA_OPTS=-Xmx64m;
+# its verify hashes with the system's OpenSSL libcrypto where the JDK allows it (JDK 17 and 18, see
+# 'appsign --version'), and ours-verify-jdk is the same verify with APPSIGN_LIBCRYPTO=off: the JDK's SHA-512.
 # each command's archive is made by an untimed first run, as a vendor's first run would make it. A sign that cannot
 # run in 64 MiB (one that reads the app whole) is retried with a heap the size of the app and marked.
 #
@@ -37,6 +39,7 @@ mkdir "$work/store" && cp "$work/keys/signing.crt" "$work/store/"
 head -c 1024 /dev/urandom > "$work/first.bin"
 "$launcher" sign --key "$work/keys/signing.key" --in "$work/first.bin" >/dev/null
 "$launcher" verify --trust-store "$work/store" --in "$work/first.bin" >/dev/null
+APPSIGN_LIBCRYPTO=off "$launcher" verify --trust-store "$work/store" --in "$work/first.bin" >/dev/null
 openssl pkey -in "$work/keys/signing.key" -pubout -out "$work/pub.pem"
 javac -d "$work/classes" bench/src/main/java/io/appsigning/bench/BareSha512.java
 bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigning.bench.BareSha512)
@@ -44,18 +47,20 @@ bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigni
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "# $(java -version 2>&1 | head -1), $(openssl version), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# ours-verify: $("$launcher" --version | sed -n 2p)"
 echo "# $rounds interleaved rounds per size, $busy_rounds with the second core busy; median (min-max) of each"
 
 # Start-up: a 1 KiB app, the launcher with its CDS archive against the same JVM options without one.
 : > "$work/results"
 for ((i = 0; i < rounds; i++)); do
   run ours-verify-1KiB-cds "$launcher" verify --trust-store "$work/store" --in "$work/first.bin"
+  APPSIGN_LIBCRYPTO=off run ours-verify-jdk-1KiB-cds "$launcher" verify --trust-store "$work/store" --in "$work/first.bin"
   APPSIGN_CDS_DIR=off run ours-verify-1KiB-no-cds "$launcher" verify --trust-store "$work/store" --in "$work/first.bin"
   run java-version java -XX:+UseSerialGC -Xshare:auto -version
 done
 echo
 echo "## start-up (1 KiB app)"
-table ours-verify-1KiB-cds ours-verify-1KiB-no-cds java-version
+table ours-verify-1KiB-cds ours-verify-jdk-1KiB-cds ours-verify-1KiB-no-cds java-version
 echo "ratios of medians:"
 echo "  with / without the CDS archive: wall $(ratio ours-verify-1KiB-cds ours-verify-1KiB-no-cds 2)   CPU $(ratio ours-verify-1KiB-cds ours-verify-1KiB-no-cds 3)"
 for mib in "${sizes[@]}"; do
@@ -73,6 +78,7 @@ for mib in "${sizes[@]}"; do
   for ((i = 0; i < rounds; i++)); do
     run ours-verify "$launcher" verify --trust-store "$work/store" --in "$app"
     run openssl-dgst-sha512 openssl dgst -sha512 "$app"
+    APPSIGN_LIBCRYPTO=off run ours-verify-jdk "$launcher" verify --trust-store "$work/store" --in "$app"
     run jdk-bare-sha512 "${bare[@]}" "$app"
     run openssl-pkeyutl-verify openssl pkeyutl -verify -pubin -inkey "$work/pub.pem" -rawin -in "$app" -sigfile "$app.sig.bin"
     JAVA_OPTS=$sign_opts run "$sign_label" "$launcher" sign --key "$work/keys/signing.key" --in "$app" --out "$work/ours.sig"
@@ -80,11 +86,12 @@ for mib in "${sizes[@]}"; do
   done
   echo
   echo "## ${mib} MiB"
-  table ours-verify openssl-dgst-sha512 jdk-bare-sha512 openssl-pkeyutl-verify "$sign_label" openssl-pkeyutl-sign
+  table ours-verify openssl-dgst-sha512 ours-verify-jdk jdk-bare-sha512 openssl-pkeyutl-verify "$sign_label" openssl-pkeyutl-sign
   echo "ratios of medians (in brackets: the least and greatest ratio within one round):"
   echo "  verify / dgst -sha512:        wall $(ratio ours-verify openssl-dgst-sha512 2) ($(ratio_range ours-verify openssl-dgst-sha512 2))   CPU $(ratio ours-verify openssl-dgst-sha512 3) ($(ratio_range ours-verify openssl-dgst-sha512 3))"
-  echo "  JDK bare SHA-512 / dgst:      wall $(ratio jdk-bare-sha512 openssl-dgst-sha512 2) ($(ratio_range jdk-bare-sha512 openssl-dgst-sha512 2))   CPU $(ratio jdk-bare-sha512 openssl-dgst-sha512 3) ($(ratio_range jdk-bare-sha512 openssl-dgst-sha512 3))   (the floor of a Java verifier)"
-  echo "  verify / JDK bare SHA-512:    wall $(ratio ours-verify jdk-bare-sha512 2)   CPU $(ratio ours-verify jdk-bare-sha512 3)   (what ours adds to it)"
+  echo "  verify-jdk / dgst -sha512:    wall $(ratio ours-verify-jdk openssl-dgst-sha512 2) ($(ratio_range ours-verify-jdk openssl-dgst-sha512 2))   CPU $(ratio ours-verify-jdk openssl-dgst-sha512 3) ($(ratio_range ours-verify-jdk openssl-dgst-sha512 3))   (APPSIGN_LIBCRYPTO=off)"
+  echo "  JDK bare SHA-512 / dgst:      wall $(ratio jdk-bare-sha512 openssl-dgst-sha512 2) ($(ratio_range jdk-bare-sha512 openssl-dgst-sha512 2))   CPU $(ratio jdk-bare-sha512 openssl-dgst-sha512 3) ($(ratio_range jdk-bare-sha512 openssl-dgst-sha512 3))   (the floor of a verifier on the JDK's SHA-512)"
+  echo "  verify-jdk / JDK bare SHA-512: wall $(ratio ours-verify-jdk jdk-bare-sha512 2)   CPU $(ratio ours-verify-jdk jdk-bare-sha512 3)   (what ours adds to it)"
   echo "  verify / pkeyutl -verify:     wall $(ratio ours-verify openssl-pkeyutl-verify 2)   CPU $(ratio ours-verify openssl-pkeyutl-verify 3)"
   echo "  sign / pkeyutl -sign:         wall $(ratio "$sign_label" openssl-pkeyutl-sign 2)   CPU $(ratio "$sign_label" openssl-pkeyutl-sign 3)"
   echo "  sign / dgst -sha512:          wall $(ratio "$sign_label" openssl-dgst-sha512 2)   CPU $(ratio "$sign_label" openssl-dgst-sha512 3)   (pure Ed25519 signing reads the app twice)"
@@ -95,14 +102,16 @@ for mib in "${sizes[@]}"; do
   for ((i = 0; i < busy_rounds; i++)); do
     run ours-verify-busy "$launcher" verify --trust-store "$work/store" --in "$app"
     run openssl-dgst-sha512-busy openssl dgst -sha512 "$app"
+    APPSIGN_LIBCRYPTO=off run ours-verify-jdk-busy "$launcher" verify --trust-store "$work/store" --in "$app"
     run jdk-bare-sha512-busy "${bare[@]}" "$app"
   done
   kill "$spinner"; wait "$spinner" 2>/dev/null || true; spinner=
   echo
   echo "## ${mib} MiB, the second core busy"
-  table ours-verify-busy openssl-dgst-sha512-busy jdk-bare-sha512-busy
+  table ours-verify-busy openssl-dgst-sha512-busy ours-verify-jdk-busy jdk-bare-sha512-busy
   echo "ratios of medians (in brackets: the least and greatest ratio within one round):"
   echo "  verify / dgst -sha512:        wall $(ratio ours-verify-busy openssl-dgst-sha512-busy 2) ($(ratio_range ours-verify-busy openssl-dgst-sha512-busy 2))   CPU $(ratio ours-verify-busy openssl-dgst-sha512-busy 3) ($(ratio_range ours-verify-busy openssl-dgst-sha512-busy 3))"
+  echo "  verify-jdk / dgst -sha512:    wall $(ratio ours-verify-jdk-busy openssl-dgst-sha512-busy 2) ($(ratio_range ours-verify-jdk-busy openssl-dgst-sha512-busy 2))   CPU $(ratio ours-verify-jdk-busy openssl-dgst-sha512-busy 3) ($(ratio_range ours-verify-jdk-busy openssl-dgst-sha512-busy 3))"
   echo "  JDK bare SHA-512 / dgst:      wall $(ratio jdk-bare-sha512-busy openssl-dgst-sha512-busy 2) ($(ratio_range jdk-bare-sha512-busy openssl-dgst-sha512-busy 2))   CPU $(ratio jdk-bare-sha512-busy openssl-dgst-sha512-busy 3) ($(ratio_range jdk-bare-sha512-busy openssl-dgst-sha512-busy 3))"
   rm -f "$app" "$app.sig" "$app.sig.bin"
 done
