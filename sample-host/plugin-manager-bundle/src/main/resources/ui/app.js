@@ -65,6 +65,8 @@ async function api(method, path, body) {
   const down = response.status === 503 && answer && answer.error && answer.error.code === 'CLUSTER_UNAVAILABLE'
     && path !== '/cluster' && path !== '/login' && !path.startsWith('/audit');
   $('cluster-banner').hidden = !down;
+  // What the page showed before can no longer be checked: only the banner and the navigation stay.
+  $('shell').classList.toggle('cluster-down', down);
   if (down) {
     $('cluster-banner').textContent = answer.error.message;
     throw new Error('cluster unavailable');

@@ -381,18 +381,21 @@ class ClusterIT {
         List<String> keys = new ArrayList<>();
         List<Future<Http.Response>> answers = new ArrayList<>();
         ExecutorService uploads = Executors.newFixedThreadPool(3);
-        long stoppedAt = 0;
+        long[] stoppedAt = {0};
         try {
             for (int i = 0; i < 60; i++) {
                 if (i == 10) {
-                    database.shutDown();
-                    stoppedAt = System.nanoTime();
+                    // An administrator signed in on node 1 when the database goes away: the pages say so on top.
+                    assertThat(bannerWhenTheDatabaseGoesAway(0, "cluster-banner-database-stopped", () -> {
+                        database.shutDown();
+                        stoppedAt[0] = System.nanoTime();
+                    })).contains("database").contains("Installed apps keep running.");
                     assertThat(signInWhileTheDatabaseIsAway(1, "cluster-sign-in-database-stopped"))
                             .contains("database").doesNotContain("Wrong user or password");
                 }
-                if (stoppedAt != 0 && i >= 10 && System.nanoTime() - stoppedAt >= Duration.ofSeconds(20).toNanos()) {
+                if (stoppedAt[0] > 0 && i >= 10 && System.nanoTime() - stoppedAt[0] >= Duration.ofSeconds(20).toNanos()) {
                     database.startAgain();
-                    stoppedAt = -1;
+                    stoppedAt[0] = -1;
                 }
                 String key = "com.acme.dc.outage" + i;
                 byte[] app = TestApps.bundle(key, "1.0.0", 100);
@@ -402,7 +405,7 @@ class ClusterIT {
                 Thread.sleep(500);
             }
         } finally {
-            if (stoppedAt > 0) {
+            if (stoppedAt[0] > 0) {
                 database.startAgain();
             }
             uploads.shutdown();
@@ -649,6 +652,50 @@ class ClusterIT {
             assertThat(overflow.intValue()).as("the Health page at 390 px").isLessThanOrEqualTo(0);
             screenshot(browser, name + "-390");
             return card;
+        });
+    }
+
+    private interface Outage {
+        void begin() throws Exception;
+    }
+
+    /**
+     * The banner a signed-in administrator sees on the next page once {@code outage} has taken the
+     * database away: its text; screenshots at 1366 and 390 px.
+     */
+    private String bannerWhenTheDatabaseGoesAway(int node, String name, Outage outage) throws Exception {
+        return inBrowser((browser, wait) -> {
+            signIn(browser, wait, node);
+            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.elementToBeClickable(
+                    org.openqa.selenium.By.cssSelector("a[data-view=health]")));
+            assertThat(browser.findElement(org.openqa.selenium.By.id("cluster-banner")).isDisplayed()).isFalse();
+            outage.begin();
+            String said = null;
+            // The next page the administrator opens asks the product, which cannot check the session now.
+            for (String view : List.of("health", "apps", "audit", "health")) {
+                browser.findElement(org.openqa.selenium.By.cssSelector("a[data-view=" + view + "]")).click();
+                try {
+                    said = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(8)).until(
+                            org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
+                                    org.openqa.selenium.By.id("cluster-banner"))).getText();
+                    break;
+                } catch (org.openqa.selenium.TimeoutException e) {
+                    // The pool's connections may take a moment to fail; the next page asks again.
+                }
+            }
+            assertThat(said).as("the banner after the database went away").isNotNull();
+            // Nothing shown before can be checked now: no stale page, no stale mode, only the banner and the way back.
+            assertThat(browser.findElements(org.openqa.selenium.By.cssSelector("section.view")))
+                    .noneMatch(org.openqa.selenium.WebElement::isDisplayed);
+            assertThat(browser.findElement(org.openqa.selenium.By.id("mode-pill")).isDisplayed()).isFalse();
+            assertThat(browser.findElement(org.openqa.selenium.By.cssSelector("a[data-view=apps]")).isDisplayed()).isTrue();
+            screenshot(browser, name);
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+            Thread.sleep(300);
+            Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+            assertThat(overflow.intValue()).as("the banner at 390 px").isLessThanOrEqualTo(0);
+            screenshot(browser, name + "-390");
+            return said;
         });
     }
 

@@ -66,7 +66,7 @@ public final class AdminAuth {
     public static final String CLUSTER_UNAVAILABLE = "CLUSTER_UNAVAILABLE";
     /** What a person is told then. */
     public static final String CLUSTER_UNAVAILABLE_MESSAGE = "The cluster's database cannot be reached, so nobody can sign in"
-            + " and sessions cannot be checked on any node; try again when it is back.";
+            + " and sessions cannot be checked on any node; try again when it is back. Installed apps keep running.";
 
     /** The outcome of one sign-in attempt; {@code UNAVAILABLE}: in Data Center mode, the database could not be asked. */
     public enum Verdict { OK, WRONG, LOCKED, UNAVAILABLE }
