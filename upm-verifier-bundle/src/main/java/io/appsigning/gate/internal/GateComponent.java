@@ -129,11 +129,6 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
     private final Object dependencyLock = new Object();
-    /**
-     * Data Center mode: the requests that replay a change the cluster accepted on another node,
-     * by their app stream (one per request); they are checked again here but not published again.
-     */
-    private final Map<InputStream, ClusterChange> replaying = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     /** Synchronous: the record must exist before the plugins folder's installer starts the bundle (strict mode). */
     private SynchronousBundleListener pluginsListener;
 
@@ -340,7 +335,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     public InstallOutcome install(InstallRequest request) {
         inFlight.incrementAndGet();
         try {
-            return decide(request);
+            return decide(request, null);
         } finally {
             inFlight.decrementAndGet();
         }
@@ -359,12 +354,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             try (InputStream in = ledger.openApp(change.appSha256())) {
                 InstallRequest request = new InstallRequest(in, change.key() + " " + change.version() + " (cluster change "
                         + change.seq() + " from " + change.node() + ")", signature, change.origin(), change.user(), true, true);
-                replaying.put(in, change);
-                try {
-                    return decide(request);
-                } finally {
-                    replaying.remove(in);
-                }
+                return decide(request, change);
             }
         } catch (java.nio.file.NoSuchFileException e) {
             return new InstallOutcome(false, STORED_APP_MISSING, "The app's stored copy in the shared home is missing ("
@@ -436,13 +426,16 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         }
     }
 
-    private InstallOutcome decide(InstallRequest request) {
-        ClusterChange replica = replaying.get(request.app());
+    /**
+     * @param replica in Data Center mode, the cluster's change this request replays (accepted on
+     *                another node: checked again here, never published again); null for a request of this node
+     */
+    private InstallOutcome decide(InstallRequest request, ClusterChange replica) {
         Instant now = Instant.now();
         PolicyService policyService = policies;
         TrustStore store = trustStore;
         if (closing || policyService == null || store == null) {
-            return rejected(request, null, null, InstallOutcome.GATE_UNAVAILABLE, "App installs are unavailable right now"
+            return rejected(request, replica, null, null, InstallOutcome.GATE_UNAVAILABLE, "App installs are unavailable right now"
                     + " (the product is " + (closing ? "restarting its install gate" : "starting or missing its "
                     + (store == null ? "trust store" : "signing policy")) + "); nothing was installed. Try again shortly.",
                     null, null);
@@ -450,7 +443,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         Policy policy = policyService.current();
         Mode mode = policy.effectiveMode(request.origin(), now);
         if (replica == null && request.origin() == Origin.UPLOAD && !policy.uploadsAccepted(now)) {
-            return rejected(request, mode, null, InstallOutcome.UPLOAD_DISABLED,
+            return rejected(request, replica, mode, null, InstallOutcome.UPLOAD_DISABLED,
                     "This product does not accept uploaded apps (upload.enabled is off).", null, null);
         }
         if (replica == null && home.clustered()) {
@@ -458,7 +451,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             try {
                 home.ledger().lastSeq();
             } catch (IOException e) {
-                return rejected(request, mode, null, InstallOutcome.CLUSTER_UNAVAILABLE, clusterUnavailable(e), null, null);
+                return rejected(request, replica, mode, null, InstallOutcome.CLUSTER_UNAVAILABLE, clusterUnavailable(e), null, null);
             }
         }
         // One snapshot for the whole decision, so that a reload cannot mix two trust stores.
@@ -476,17 +469,17 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             SpoolResult spooled = spool(request.app(), file, pending, sha256);
             if (spooled != SpoolResult.COMPLETE) {
                 return switch (spooled) {
-                    case TOO_LARGE -> rejected(request, mode, null, InstallOutcome.APP_TOO_LARGE,
+                    case TOO_LARGE -> rejected(request, replica, mode, null, InstallOutcome.APP_TOO_LARGE,
                             "The app is larger than the limit of " + maxAppBytes + " bytes.", null, null);
-                    case STALLED -> rejected(request, mode, null, InstallOutcome.UPLOAD_STALLED,
+                    case STALLED -> rejected(request, replica, mode, null, InstallOutcome.UPLOAD_STALLED,
                             "The upload stopped before its end; nothing was installed. Send it again.", null, null);
-                    default -> rejected(request, mode, null, InstallOutcome.GATE_UNAVAILABLE,
+                    default -> rejected(request, replica, mode, null, InstallOutcome.GATE_UNAVAILABLE,
                             "The install gate stopped during the upload; nothing was installed. Send it again.", null, null);
                 };
             }
             String appSha256 = HexFormat.of().formatHex(sha256.digest());
             if (replica != null && !appSha256.equals(replica.appSha256())) {
-                return rejected(request, mode, null, STORED_APP_CHANGED, "The app's stored copy in the shared home (SHA-256 "
+                return rejected(request, replica, mode, null, STORED_APP_CHANGED, "The app's stored copy in the shared home (SHA-256 "
                         + appSha256 + ") is not what the cluster accepted (" + replica.appSha256() + "): it was changed or"
                         + " damaged there. This node does not install it.", null, appSha256);
             }
@@ -501,7 +494,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     || replica != null && unconfirmed(replica, verification)) {
                 // The name the file claims, for the audit line and its readers only: nothing is decided on it.
                 BundleManifests.Identity claimed = BundleManifests.read(file);
-                return rejected(request, mode, claimed.problem() == null ? claimed : null, verification.reason().name(),
+                return rejected(request, replica, mode, claimed.problem() == null ? claimed : null, verification.reason().name(),
                         verification.message(), verification, appSha256);
             }
             ObrArchive.Contents obr = null;
@@ -512,7 +505,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 try {
                     obr = ObrArchive.extract(file, spool, maxAppBytes);
                 } catch (ObrArchive.NotAnArchive e) {
-                    return rejected(request, mode, null, InstallOutcome.INVALID_APP, "The file is not a valid app: "
+                    return rejected(request, replica, mode, null, InstallOutcome.INVALID_APP, "The file is not a valid app: "
                             + e.getMessage() + ".", verification, appSha256);
                 }
                 bundleFile = obr.root();
@@ -521,7 +514,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     BundleManifests.Identity needed = BundleManifests.read(dependency);
                     if (needed.problem() != null) {
                         obr.deleteQuietly();
-                        return rejected(request, mode, null, InstallOutcome.INVALID_APP, "A dependency in the OBR archive: "
+                        return rejected(request, replica, mode, null, InstallOutcome.INVALID_APP, "A dependency in the OBR archive: "
                                 + needed.problem(), verification, appSha256);
                     }
                     read.add(new Dependency(needed, dependency));
@@ -531,20 +524,20 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             try {
                 BundleManifests.Identity identity = BundleManifests.read(bundleFile);
                 if (identity.problem() != null) {
-                    return rejected(request, mode, null, InstallOutcome.INVALID_APP, identity.problem() + problemHint(bundleFile),
+                    return rejected(request, replica, mode, null, InstallOutcome.INVALID_APP, identity.problem() + problemHint(bundleFile),
                             verification, appSha256);
                 }
                 synchronized (keyLocks.computeIfAbsent(identity.symbolicName(), key -> new Object())) {
                     boolean sharesDependencies = !dependencies.isEmpty()
                             || find(identity.symbolicName()).map(record -> !record.dependencies().isEmpty()).orElse(false);
                     if (!sharesDependencies) {
-                        return installOrUpdate(request, mode, identity, bundleFile, obr == null ? null : file, dependencies,
+                        return installOrUpdate(request, replica, mode, identity, bundleFile, obr == null ? null : file, dependencies,
                                 verification, appSha256, now);
                     }
                     // OBR apps share dependency bundles: one such install at a time, from the first dependency
                     // placed to the record that names them (always taken after the app's own lock).
                     synchronized (dependencyLock) {
-                        return installOrUpdate(request, mode, identity, bundleFile, obr == null ? null : file, dependencies,
+                        return installOrUpdate(request, replica, mode, identity, bundleFile, obr == null ? null : file, dependencies,
                                 verification, appSha256, now);
                     }
                 }
@@ -555,7 +548,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             }
         } catch (IOException e) {
             LOG.log(Level.ERROR, "Install of " + request.fileName() + " failed: " + e);
-            return rejected(request, mode, null, InstallOutcome.INSTALL_FAILED, "The app could not be stored for checking ("
+            return rejected(request, replica, mode, null, InstallOutcome.INSTALL_FAILED, "The app could not be stored for checking ("
                     + e.getMessage() + "); nothing was installed. Check the free space under the product home.", null, null);
         } finally {
             deleteQuietly(file);
@@ -638,10 +631,9 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
      * @param whole the uploaded file when it is an OBR archive of which {@code file} is the root
      *              bundle; null otherwise (then {@code file} is the whole upload)
      */
-    private InstallOutcome installOrUpdate(InstallRequest request, Mode mode, BundleManifests.Identity identity, Path file,
+    private InstallOutcome installOrUpdate(InstallRequest request, ClusterChange replica, Mode mode, BundleManifests.Identity identity, Path file,
                                            Path whole, List<Dependency> dependencies, VerificationResult verification,
                                            String appSha256, Instant now) throws IOException {
-        ClusterChange replica = replaying.get(request.app());
         String key = identity.symbolicName();
         if (replica != null) {
             // Under the app's lock: an upload on this node, or a newer change, may have come first.
@@ -653,7 +645,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         }
         Optional<String> productName = productBundleNamed(key);
         if (productName.isPresent()) {
-            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, key + " is the name of one of the product's"
+            return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, key + " is the name of one of the product's"
                     + " own bundles; an app may not replace it.", verification, appSha256);
         }
         Bundle existing = app(key).orElse(null);
@@ -661,12 +653,12 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             String why = fromPluginsFolder(existing)
                     ? key + " was installed from the product's plugins folder; replace it there, not by upload."
                     : key + " was installed by another path than the plugin manager; it cannot be replaced by upload.";
-            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, why, verification, appSha256);
+            return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, why, verification, appSha256);
         }
         AppRecord previousRecord = find(key).orElse(null);
         String previousVersion = existing == null ? null : existing.getVersion().toString();
         if (existing != null && mode == Mode.ENFORCE && replica == null) {
-            InstallOutcome refused = updateRule(request, mode, identity, existing, previousRecord, verification, appSha256);
+            InstallOutcome refused = updateRule(request, replica, mode, identity, existing, previousRecord, verification, appSha256);
             if (refused != null) {
                 return refused;
             }
@@ -687,12 +679,12 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
             if (!dependencies.isEmpty()) {
                 String problem = dependencyProblem(key, dependencies);
                 if (problem != null) {
-                    return rejected(request, mode, identity, InstallOutcome.INVALID_APP, problem, verification, appSha256);
+                    return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, problem, verification, appSha256);
                 }
                 try {
                     placed = placeDependencies(key, dependencies);
                 } catch (IOException e) {
-                    return rejected(request, mode, identity, InstallOutcome.INVALID_APP, e.getMessage()
+                    return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, e.getMessage()
                             + "; nothing was installed.", verification, appSha256);
                 }
             }
@@ -702,8 +694,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     request.user(), placed.locations());
             String decision = existing == null ? "INSTALLED" : "UPDATED";
             InstallOutcome failed = existing == null
-                    ? installNew(request, mode, identity, staged, verification, appSha256, record, placed)
-                    : update(request, mode, identity, existing, staged, archived, verification, appSha256, record, previousRecord,
+                    ? installNew(request, replica, mode, identity, staged, verification, appSha256, record, placed)
+                    : update(request, replica, mode, identity, existing, staged, archived, verification, appSha256, record, previousRecord,
                             placed);
             if (failed != null) {
                 removeInstalled(placed);
@@ -769,18 +761,18 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     }
 
     /** In ENFORCE, an update may neither go back in version nor change signer unless the request says so. */
-    private InstallOutcome updateRule(InstallRequest request, Mode mode, BundleManifests.Identity identity, Bundle existing,
+    private InstallOutcome updateRule(InstallRequest request, ClusterChange replica, Mode mode, BundleManifests.Identity identity, Bundle existing,
                                       AppRecord previous, VerificationResult verification, String appSha256) {
         Version installed = existing.getVersion();
         Version offered = Version.parseVersion(identity.version());
         if (offered.compareTo(installed) < 0 && !request.allowDowngrade()) {
-            return rejected(request, mode, identity, InstallOutcome.DOWNGRADE, "Version " + offered + " is older than the"
+            return rejected(request, replica, mode, identity, InstallOutcome.DOWNGRADE, "Version " + offered + " is older than the"
                     + " installed " + installed + ". To go back on purpose, upload it again with allowDowngrade=true"
                     + " (the plugin manager asks you to confirm).", verification, appSha256);
         }
         if (previous != null && previous.signer() != null && verification != null && verification.signer() != null
                 && !previous.signer().sha256().equals(verification.signer().sha256()) && !request.allowSignerChange()) {
-            return rejected(request, mode, identity, InstallOutcome.SIGNER_CHANGED, "This version is signed by "
+            return rejected(request, replica, mode, identity, InstallOutcome.SIGNER_CHANGED, "This version is signed by "
                     + verification.signer().subject() + ", but the installed version " + installed + " was signed by "
                     + previous.signer().subject() + ". If the vendor changed its signing certificate, upload it again with"
                     + " allowSignerChange=true (the plugin manager asks you to confirm).", verification, appSha256);
@@ -789,7 +781,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     }
 
     /** Installs a new app; null on success, else the (audited) refusal, with nothing left installed. */
-    private InstallOutcome installNew(InstallRequest request, Mode mode, BundleManifests.Identity identity, Path staged,
+    private InstallOutcome installNew(InstallRequest request, ClusterChange replica, Mode mode, BundleManifests.Identity identity, Path staged,
                                       VerificationResult verification, String appSha256, AppRecord record, Placed placed)
             throws IOException {
         String key = identity.symbolicName();
@@ -797,7 +789,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         try (InputStream in = Files.newInputStream(staged)) {
             bundle = context.installBundle(LOCATION_PREFIX + key, in);
         } catch (BundleException | RuntimeException e) {
-            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The framework refused the app ("
+            return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, "The framework refused the app ("
                     + e.getMessage() + "); nothing was installed.", verification, appSha256);
         }
         // The framework's reading of the manifest is the one that counts: a jar that two readers read
@@ -805,7 +797,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         String mismatch = identityMismatch(bundle, identity);
         if (mismatch != null) {
             uninstallQuietly(bundle);
-            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, mismatch, verification, appSha256);
+            return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, mismatch, verification, appSha256);
         }
         AppRecord previousRecord = find(key).orElse(null);
         try {
@@ -821,14 +813,14 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         } catch (BundleException | RuntimeException e) {
             uninstallQuietly(bundle);
             home.records().restore(key, previousRecord);
-            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The app was verified but cannot start in"
+            return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, "The app was verified but cannot start in"
                     + " this product (" + e.getMessage() + "); nothing was installed.", verification, appSha256);
         }
         return null;
     }
 
     /** Updates an installed app; null on success, else the (audited) refusal with the earlier version running. */
-    private InstallOutcome update(InstallRequest request, Mode mode, BundleManifests.Identity identity, Bundle existing,
+    private InstallOutcome update(InstallRequest request, ClusterChange replica, Mode mode, BundleManifests.Identity identity, Bundle existing,
                                   Path staged, Path archived, VerificationResult verification, String appSha256,
                                   AppRecord record, AppRecord previousRecord, Placed placed) throws IOException {
         String key = identity.symbolicName();
@@ -850,7 +842,7 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         } catch (BundleException | IOException | RuntimeException e) {
             String restored = rollBack(existing, archived, previousVersion);
             home.records().restore(key, previousRecord);
-            return rejected(request, mode, identity, InstallOutcome.INVALID_APP, "The new version " + identity.version()
+            return rejected(request, replica, mode, identity, InstallOutcome.INVALID_APP, "The new version " + identity.version()
                     + " was verified but cannot start in this product (" + e.getMessage() + "). " + restored,
                     verification, appSha256);
         }
@@ -1059,9 +1051,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
 
     // ---- audit ---------------------------------------------------------------------------------
 
-    private InstallOutcome rejected(InstallRequest request, Mode mode, BundleManifests.Identity identity, String code,
+    private InstallOutcome rejected(InstallRequest request, ClusterChange replica, Mode mode, BundleManifests.Identity identity, String code,
                                     String message, VerificationResult verification, String appSha256) {
-        ClusterChange replica = replaying.get(request.app());
         try {
             Map<String, Object> line = auditLine(request, mode, identity == null ? null : identity.symbolicName(),
                     identity == null ? null : identity.version(), appSha256, replica == null ? "REJECTED" : "NODE_REFUSED", code,
