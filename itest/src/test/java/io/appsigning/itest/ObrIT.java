@@ -223,5 +223,20 @@ public class ObrIT {
         assertThat(outcome.code()).isEqualTo(InstallOutcome.INVALID_APP);
         assertThat(outcome.message()).contains("../../escape.jar").contains("neither the app's bundle");
         assertThat(bundlesNamed("com.acme.stray")).isEmpty();
+
+        // A name that would break the message (and a log line quoting it) in two is quoted without its breaks.
+        bytes.reset();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            zip.putNextEntry(new ZipEntry("app.jar"));
+            zip.write(appUsingLibrary("com.acme.stray", "1.0.0"));
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry("notes\nREJECTED forged\u2028line\u2029.txt"));
+            zip.write(new byte[] {1});
+            zip.closeEntry();
+        }
+        InstallOutcome forged = install(bytes.toByteArray(), "forged.obr");
+        assertThat(forged.code()).isEqualTo(InstallOutcome.INVALID_APP);
+        assertThat(forged.message()).contains("notes?REJECTED forged?line?.txt")
+                .doesNotContain("\n").doesNotContain("\u2028").doesNotContain("\u2029");
     }
 }

@@ -135,9 +135,11 @@ final class ObrArchive {
         }
     }
 
+    /** An entry's name as the message may quote it: no character that could break or forge a line of a log. */
     private static String printable(String name) {
         StringBuilder out = new StringBuilder();
-        name.codePoints().limit(200).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        name.codePoints().limit(200).forEach(c -> out.appendCodePoint(Character.isISOControl(c)
+                || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR ? '?' : c));
         return out.toString();
     }
 }
