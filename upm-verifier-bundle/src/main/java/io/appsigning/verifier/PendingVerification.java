@@ -9,8 +9,9 @@ import java.nio.file.Path;
 /**
  * A verification that consumes the app's bytes as they arrive, so that the app is read once and
  * never held in memory whole: feed every byte with {@link #update}, then call {@link #finish}.
- * Not thread-safe; one per app.
+ * Not thread-safe; one per app. Implemented by the core alone ({@link AppVerifier}).
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface PendingVerification {
 
     void update(byte[] buffer, int offset, int length);
@@ -20,19 +21,7 @@ public interface PendingVerification {
      * the digests as it is, so a digest provider that reads native memory in place (the CLI's
      * OpenSSL one) hashes it without a copy; the JDK's own digests copy it in small pieces.
      */
-    default void update(ByteBuffer bytes) {
-        if (bytes.hasArray()) {
-            update(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-            bytes.position(bytes.limit());
-            return;
-        }
-        byte[] piece = new byte[Math.min(bytes.remaining(), 64 * 1024)];
-        while (bytes.hasRemaining()) {
-            int n = Math.min(piece.length, bytes.remaining());
-            bytes.get(piece, 0, n);
-            update(piece, 0, n);
-        }
-    }
+    void update(ByteBuffer bytes);
 
     /**
      * The decision on the bytes fed so far; call once, after the last byte. A verification begun

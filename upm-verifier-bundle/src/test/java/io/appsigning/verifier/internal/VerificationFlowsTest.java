@@ -57,6 +57,14 @@ class VerificationFlowsTest {
         }
     }
 
+    private static String sha256Unchecked(byte[] data) {
+        try {
+            return sha256(data);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static String sha256(byte[] data) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     }
@@ -79,6 +87,36 @@ class VerificationFlowsTest {
             assertThat(result.appSha256()).isNull();
             assertThat(verify(Pki.store(List.of(other.certificate(), vendor.certificate()), Pki.deny("00".repeat(32)), true),
                     app, sig).appSha256()).isEqualTo(sha256(app));
+        }
+
+        /** Fed as direct buffers (as the CLI feeds OpenSSL's SHA-512), the decisions are the array path's. */
+        @Test
+        void directBuffersDecideAsArraysDo() {
+            byte[] sig = SignatureFiles.encode(Pki.sign(vendor.key(), app), null);
+            byte[] tampered = app.clone();
+            tampered[7] ^= 1;
+            TrustStoreSnapshot plain = Pki.store(List.of(vendor.certificate()));
+            TrustStoreSnapshot denying = Pki.store(List.of(vendor.certificate()), Pki.deny(sha256Unchecked(app)), true);
+            for (TrustStoreSnapshot trust : List.of(plain, denying)) {
+                for (byte[] bytes : List.of(app, tampered)) {
+                    PendingVerification pending = AppVerifier.of(trust, new VerificationOptions(NOW, false)).begin(sig);
+                    for (int offset = 0; offset < bytes.length; offset += 4000) {
+                        int n = Math.min(4000, bytes.length - offset);
+                        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(n);
+                        direct.put(bytes, offset, n).flip();
+                        pending.update(direct);
+                        assertThat(direct.hasRemaining()).isFalse();
+                    }
+                    VerificationResult viaBuffers = pending.finish();
+                    VerificationResult viaArrays = verify(trust, bytes, sig);
+                    assertThat(viaBuffers.reason()).isEqualTo(viaArrays.reason());
+                    assertThat(viaBuffers.appSha256()).isEqualTo(viaArrays.appSha256());
+                    assertThatThrownBy(() -> pending.update(java.nio.ByteBuffer.allocateDirect(1)))
+                            .isInstanceOf(IllegalStateException.class).hasMessage("this verification has finished");
+                }
+            }
+            assertThat(verify(denying, app, sig).reason()).isEqualTo(ReasonCode.REVOKED);
+            assertThat(verify(plain, tampered, sig).reason()).isEqualTo(ReasonCode.SIGNATURE_MISMATCH);
         }
 
         @Test
