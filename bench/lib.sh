@@ -18,6 +18,17 @@ bench_workspace() {
 }
 bench_cleanup() { [ -z "$spinner" ] || kill "$spinner" 2>/dev/null || true; rm -rf "$work"; }
 
+# bench_cli_setup: our CLI as every bench runs it (archives in the workspace, -Xmx64m), a key with its
+# certificate alone in "$work/store", and $bare: the bare JDK SHA-512 program, compiled here
+bench_cli_setup() {
+  export APPSIGN_CDS_DIR=$work/cds
+  export JAVA_OPTS=-Xmx64m
+  signing-cli/bin/appsign keygen --out "$work/keys" --subject "CN=Bench" >/dev/null
+  mkdir "$work/store" && cp "$work/keys/signing.crt" "$work/store/"
+  javac -d "$work/classes" bench/src/main/java/io/appsigning/bench/BareSha512.java
+  bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigning.bench.BareSha512)
+}
+
 # run LABEL COMMAND... : appends "LABEL wall cpu rss_kb status" to $work/results
 run() {
   local label=$1; shift

@@ -27,22 +27,17 @@ sizes=("$@")
 rounds=${ROUNDS:-5}
 busy_rounds=${BUSY_ROUNDS:-5}
 launcher=signing-cli/bin/appsign
-# bench_prerequisites, bench_workspace, run, stats, median, table, ratio, ratio_range
+# bench_prerequisites, bench_workspace, bench_cli_setup, run, stats, median, table, ratio, ratio_range
 source bench/lib.sh
 bench_prerequisites
 bench_workspace
-export APPSIGN_CDS_DIR=$work/cds
-export JAVA_OPTS=-Xmx64m
-"$launcher" keygen --out "$work/keys" --subject "CN=Bench" >/dev/null
-mkdir "$work/store" && cp "$work/keys/signing.crt" "$work/store/"
+bench_cli_setup
 # The first run of each command makes its CDS archive, untimed, as a vendor's first run would.
 head -c 1024 /dev/urandom > "$work/first.bin"
 "$launcher" sign --key "$work/keys/signing.key" --in "$work/first.bin" >/dev/null
 "$launcher" verify --trust-store "$work/store" --in "$work/first.bin" >/dev/null
 APPSIGN_LIBCRYPTO=off "$launcher" verify --trust-store "$work/store" --in "$work/first.bin" >/dev/null
 openssl pkey -in "$work/keys/signing.key" -pubout -out "$work/pub.pem"
-javac -d "$work/classes" bench/src/main/java/io/appsigning/bench/BareSha512.java
-bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigning.bench.BareSha512)
 
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -26,17 +26,11 @@ rounds=${ROUNDS:-7}
 busy_rounds=${BUSY_ROUNDS:-5}
 memory_rounds=${MEMORY_ROUNDS:-5}
 launcher=signing-cli/bin/appsign
-# bench_prerequisites, bench_workspace, run, stats, median, table, ratio, ratio_range
+# bench_prerequisites, bench_workspace, bench_cli_setup, run, stats, median, table, ratio, ratio_range
 source bench/lib.sh
 bench_prerequisites
 bench_workspace
-
-javac -d "$work/classes" bench/src/main/java/io/appsigning/bench/BareSha512.java
-bare=(java -XX:+UseSerialGC -Xshare:auto -Xmx64m -cp "$work/classes" io.appsigning.bench.BareSha512)
-export APPSIGN_CDS_DIR=$work/cds
-export JAVA_OPTS=-Xmx64m
-"$launcher" keygen --out "$work/keys" --subject "CN=Bench" >/dev/null
-mkdir "$work/store" && cp "$work/keys/signing.crt" "$work/store/"
+bench_cli_setup
 app=$work/app.bin
 head -c $((mib * 1024 * 1024)) /dev/urandom > "$app"
 "$launcher" sign --key "$work/keys/signing.key" --in "$app" >/dev/null
