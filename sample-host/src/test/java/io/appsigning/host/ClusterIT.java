@@ -622,6 +622,26 @@ class ClusterIT {
         Files.write(screenshots.resolve(name + ".png"), browser.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
     }
 
+    /**
+     * Screenshots NAME at 1366 px and NAME-390 at a phone's 390 px, where nothing may be wider than
+     * the screen; {@code beforeEach}, if any, runs before each (a scroll to what the picture is of).
+     */
+    private static void atBothWidths(org.openqa.selenium.chrome.ChromeDriver browser, String name, String what,
+                                     String beforeEach) throws Exception {
+        if (beforeEach != null) {
+            browser.executeScript(beforeEach);
+        }
+        screenshot(browser, name);
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        Thread.sleep(300);
+        if (beforeEach != null) {
+            browser.executeScript(beforeEach);
+        }
+        Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
+        assertThat(overflow.intValue()).as(what + " at 390 px").isLessThanOrEqualTo(0);
+        screenshot(browser, name + "-390");
+    }
+
     /** Opens a node's plugin manager and sends the admin's password through its sign-in page. */
     private void signIn(org.openqa.selenium.chrome.ChromeDriver browser, org.openqa.selenium.support.ui.WebDriverWait wait,
                         int node) {
@@ -643,14 +663,7 @@ class ClusterIT {
             String card = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
                     org.openqa.selenium.By.cssSelector("#cluster tbody tr"))).findElement(
                     org.openqa.selenium.By.xpath("ancestor::div[@id='cluster']")).getText();
-            browser.executeScript("document.getElementById('cluster').scrollIntoView();");
-            screenshot(browser, name);
-            browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
-            Thread.sleep(300);
-            browser.executeScript("document.getElementById('cluster').scrollIntoView();");
-            Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
-            assertThat(overflow.intValue()).as("the Health page at 390 px").isLessThanOrEqualTo(0);
-            screenshot(browser, name + "-390");
+            atBothWidths(browser, name, "the Health page", "document.getElementById('cluster').scrollIntoView();");
             return card;
         });
     }
@@ -689,12 +702,7 @@ class ClusterIT {
                     .noneMatch(org.openqa.selenium.WebElement::isDisplayed);
             assertThat(browser.findElement(org.openqa.selenium.By.id("mode-pill")).isDisplayed()).isFalse();
             assertThat(browser.findElement(org.openqa.selenium.By.cssSelector("a[data-view=apps]")).isDisplayed()).isTrue();
-            screenshot(browser, name);
-            browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
-            Thread.sleep(300);
-            Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
-            assertThat(overflow.intValue()).as("the banner at 390 px").isLessThanOrEqualTo(0);
-            screenshot(browser, name + "-390");
+            atBothWidths(browser, name, "the banner", null);
             return said;
         });
     }
@@ -705,12 +713,7 @@ class ClusterIT {
             signIn(browser, wait, node);
             String said = wait.until(org.openqa.selenium.support.ui.ExpectedConditions.visibilityOfElementLocated(
                     org.openqa.selenium.By.id("login-error"))).getText();
-            screenshot(browser, name);
-            browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
-            Thread.sleep(300);
-            Number overflow = (Number) browser.executeScript("return document.documentElement.scrollWidth - window.innerWidth;");
-            assertThat(overflow.intValue()).as("the sign-in page at 390 px").isLessThanOrEqualTo(0);
-            screenshot(browser, name + "-390");
+            atBothWidths(browser, name, "the sign-in page", null);
             return said;
         });
     }
