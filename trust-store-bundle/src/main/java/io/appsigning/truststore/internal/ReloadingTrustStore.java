@@ -171,6 +171,11 @@ public final class ReloadingTrustStore implements TrustStore, AutoCloseable {
         List<Object> stamps = new ArrayList<>();
         stamps.add(stamp(folder));
         stamps.add(stamp(folder.getParent()));
+        // The safety verdict judges every folder above the trust store too (TrustStoreSafety): a chmod
+        // or chown of any of them must be judged again, like one of the folder itself.
+        for (Path above = CertificateFiles.realPath(folder).getParent(); above != null; above = above.getParent()) {
+            stamps.add(stamp(above));
+        }
         stamps.add(denyListFile == null ? null : stamp(denyListFile));
         Map<Path, List<Object>> fileStamps = new HashMap<>();
         if (files != null) {

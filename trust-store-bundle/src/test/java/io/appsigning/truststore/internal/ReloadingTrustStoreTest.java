@@ -72,6 +72,30 @@ class ReloadingTrustStoreTest {
         }
     }
 
+    /** A folder further up made writable by others after start-up: the next pass judges the store unsafe. */
+    @Test
+    void aChangeToAFolderFurtherUpIsJudgedAgain() throws Exception {
+        Path above = Files.createDirectory(home.resolve("product"));
+        Path deep = Files.createDirectories(above.resolve("home/upmconfig/truststore"));
+        for (Path path = deep; !path.equals(home); path = path.getParent()) {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Files.copy(root, deep.resolve("root.crt"));
+        try (ReloadingTrustStore store = new ReloadingTrustStore(deep, null, Identity.current(), Clock.systemUTC(),
+                Duration.ofMinutes(1))) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(store.snapshot().safety().safe(),
+                    "the layout is judged safe for this user to begin with (as root, CI)");
+            Files.setPosixFilePermissions(above, PosixFilePermissions.fromString("rwxrwxrwx"));
+            store.reload();
+            assertThat(store.snapshot().safety().safe()).as("%s is writable by every user", above).isFalse();
+            Path judged = above.toRealPath();
+            assertThat(store.snapshot().safety().findings()).anyMatch(f -> f.path().equals(judged));
+            Files.setPosixFilePermissions(above, PosixFilePermissions.fromString("rwxr-xr-x"));
+            store.reload();
+            assertThat(store.snapshot().safety().safe()).isTrue();
+        }
+    }
+
     @Test
     void unchangedFilesAreNotParsedAgainAndSnapshotsAreImmutable() throws Exception {
         Files.copy(root, folder.resolve("a.crt"));
