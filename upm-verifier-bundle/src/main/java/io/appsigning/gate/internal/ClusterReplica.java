@@ -84,8 +84,9 @@ public final class ClusterReplica implements ClusterStatus {
 
     @Deactivate
     void deactivate() throws InterruptedException {
+        // Not interrupted: an interrupt in the middle of applying a change would break the file reads of
+        // its install and of its rollback alike. The worker sees running at its next step, within POLL.
         running = false;
-        worker.interrupt();
         worker.join(Duration.ofSeconds(30).toMillis());
     }
 
@@ -104,8 +105,13 @@ public final class ClusterReplica implements ClusterStatus {
                     lastReachable = false;
                 }
             } catch (IOException e) {
-                unreadableLog(e);
+                try {
+                    unreadableLog(e);
+                } catch (RuntimeException reportFailed) {
+                    LOG.log(Level.ERROR, "Could not record that the cluster's log cannot be read: " + reportFailed, reportFailed);
+                }
             } catch (RuntimeException e) {
+                // A defect in one pass must not end synchronisation for good: the next pass tries again.
                 LOG.log(Level.ERROR, "Synchronising with the cluster failed: " + e, e);
             }
             try {
@@ -184,13 +190,13 @@ public final class ClusterReplica implements ClusterStatus {
      */
     private void unreadableLog(IOException e) {
         NodeStatus previous = local;
+        String why = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
         if (previous.problems().stream().noneMatch(problem -> LOG_UNREADABLE.equals(problem.reason())
-                && e.getMessage().equals(problem.message()))) {
-            LOG.log(Level.ERROR, "The cluster's log cannot be read, so this node applies no change until it can: "
-                    + e.getMessage());
+                && why.equals(problem.message()))) {
+            LOG.log(Level.ERROR, "The cluster's log cannot be read, so this node applies no change until it can: " + why);
         }
         NodeStatus status = new NodeStatus(ledger.nodeId(), clock.instant(), false, previous.appliedSeq(),
-                List.of(new NodeStatus.Problem("the cluster's log", null, LOG_UNREADABLE, e.getMessage())),
+                List.of(new NodeStatus.Problem("the cluster's log", null, LOG_UNREADABLE, why)),
                 describe(snapshot()));
         local = status;
         try {
