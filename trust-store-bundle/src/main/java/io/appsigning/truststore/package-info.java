@@ -4,5 +4,5 @@
  * {@code io.appsigning.truststore.internal}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.appsigning.truststore;

@@ -16,6 +16,14 @@ public interface PolicyService {
     /** The effective policy: the floor tightened by the administrator. */
     Policy current();
 
+    /**
+     * Strict mode, which only the operator sets ({@code strict}): the same as
+     * {@code current().strict()}, but answered without asking a Data Center cluster's database for
+     * the administrator's values, which cannot change it. The framework's resolver asks this on
+     * every resolve, and must never wait on a database for it.
+     */
+    boolean strict();
+
     /** The effective policy with where each key's value comes from. */
     PolicyView view();
 

@@ -3,5 +3,5 @@
  * signature records. These are the services the plugin manager and the health checks use.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.appsigning.gate;

@@ -298,6 +298,11 @@ public final class PolicyComponent implements PolicyService {
     }
 
     @Override
+    public boolean strict() {
+        return state.policy().strict();
+    }
+
+    @Override
     public PolicyView view() {
         followCluster();
         State now = state;

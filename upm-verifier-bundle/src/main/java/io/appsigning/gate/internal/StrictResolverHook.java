@@ -185,7 +185,7 @@ public final class StrictResolverHook implements ResolverHookFactory, BlockedBun
     @Override
     public boolean strict() {
         PolicyService policy = policies;
-        return policy == null || policy.current().strict();
+        return policy == null || policy.strict();
     }
 
     @Override
