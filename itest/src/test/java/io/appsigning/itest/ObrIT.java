@@ -208,6 +208,48 @@ public class ObrIT {
         assertThat(context.getBundles()).hasSize(before);
     }
 
+    /**
+     * An archive whose directory is intact but whose dependency's data is damaged (it fails to inflate,
+     * or its CRC): not a valid app, rather than a failure to store it; nothing installed, nothing spooled.
+     */
+    @Test
+    public void anArchiveWithDamagedEntryDataIsNotAnAppAndLeavesNothing() throws Exception {
+        byte[] dependency = TestBundles.bundle("com.acme.lib", "1.0.0", 40_000,
+                Map.of("Export-Package", "com.acme.lib;version=\"1.0.0\""));
+        byte[] archive = obr(appUsingLibrary("com.acme.damaged", "1.0.0"), dependency);
+        byte[] name = "dependencies/dependency-0.jar".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int header = indexOf(archive, name) - 30; // the entry's local header comes first, its name 30 bytes in
+        int nameLength = (archive[header + 26] & 0xff) | (archive[header + 27] & 0xff) << 8;
+        int extraLength = (archive[header + 28] & 0xff) | (archive[header + 29] & 0xff) << 8;
+        int data = header + 30 + nameLength + extraLength;
+        // The start of the deflated data: its block headers no longer inflate. (ZipFile's streams check no
+        // CRC, so damage further in would only change the bytes; the signature over the archive covers those.)
+        for (int i = 0; i < 6; i++) {
+            archive[data + i] ^= (byte) 0xff;
+        }
+        InstallOutcome outcome = install(archive, "damaged.obr");
+        assertThat(outcome.code()).as(outcome.message()).isEqualTo(InstallOutcome.INVALID_APP);
+        assertThat(outcome.message()).contains("dependencies/dependency-0.jar").contains("cannot be read");
+        assertThat(bundlesNamed("com.acme.damaged")).isEmpty();
+        assertThat(bundlesNamed("com.acme.lib")).isEmpty();
+        try (java.util.stream.Stream<Path> spool = Files.walk(Path.of(context.getProperty("appsigning.home")).resolve("data/spool"))) {
+            assertThat(spool.filter(Files::isRegularFile).map(Path::toString)).as("spooled files").isEmpty();
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
     @Test
     public void anArchiveWithStrayEntriesIsNotAnApp() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -114,6 +114,10 @@ final class ObrArchive {
         } catch (NotAnArchive | IOException e) {
             new Contents(root == null ? folder.resolve(".none") : root, dependencies).deleteQuietly();
             throw e;
+        } catch (RuntimeException e) {
+            // The JDK's zip code throws unchecked exceptions for some malformed archives: still the archive's fault.
+            new Contents(root == null ? folder.resolve(".none") : root, dependencies).deleteQuietly();
+            throw new NotAnArchive("the OBR archive cannot be read (" + printable(String.valueOf(e.getMessage())) + ")");
         }
         if (root == null) {
             new Contents(folder.resolve(".none"), dependencies).deleteQuietly();
@@ -125,13 +129,26 @@ final class ObrArchive {
     private static void copy(ZipFile zip, ZipEntry entry, Path target, long[] budget) throws IOException, NotAnArchive {
         byte[] buffer = new byte[64 * 1024];
         try (InputStream in = zip.getInputStream(entry); OutputStream out = Files.newOutputStream(target)) {
-            for (int n; (n = in.read(buffer)) != -1; ) {
+            for (int n; (n = read(in, entry, buffer)) != -1; ) {
                 budget[0] -= n;
                 if (budget[0] < 0) {
                     throw new NotAnArchive("the OBR archive's bundles together are larger than the upload limit");
                 }
                 out.write(buffer, 0, n);
             }
+        }
+    }
+
+    /**
+     * Reads an entry's bytes; data that cannot be inflated or fails its CRC is a broken archive (the
+     * upload's fault), not a failure to store it, which only writing can be.
+     */
+    private static int read(InputStream in, ZipEntry entry, byte[] buffer) throws NotAnArchive {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            throw new NotAnArchive("the OBR archive's entry " + printable(entry.getName()) + " cannot be read ("
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : printable(e.getMessage())) + ")");
         }
     }
 
