@@ -490,6 +490,22 @@ class ClusterIT {
                     && "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
             awaitInSync(n);
         }
+
+        // A node that has not applied the cluster's newest version yet judges an update against the
+        // cluster's, not its own: 1.0.1 sent to node 3 the moment node 1 accepted a large 3.0.0 (which node 3
+        // is still reading from the shared home) is a downgrade, though node 3 itself still runs 1.0.0.
+        byte[] third = TestApps.bundle("com.acme.dc.updated", "3.0.0", 8 * 1024 * 1024);
+        byte[] patch = TestApps.bundle("com.acme.dc.updated", "1.0.1", 100);
+        byte[] patchSignature = vendor.signatureFile(patch);
+        assertThat(http[0].upload(third, vendor.signatureFile(third)).status()).isEqualTo(201);
+        Http.Response behind = http[2].upload(patch, patchSignature);
+        assertThat(behind.code()).as(behind.text()).isEqualTo("DOWNGRADE");
+        assertThat(behind.text()).contains("3.0.0");
+        for (int n = 0; n < 3; n++) {
+            awaitApp(n, "com.acme.dc.updated", a -> "3.0.0".equals(a.path("version").asText())
+                    && "ACTIVE".equals(a.path("state").asText()), PROPAGATION);
+            awaitInSync(n);
+        }
     }
 
     @Test

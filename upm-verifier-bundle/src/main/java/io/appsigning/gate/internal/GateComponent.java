@@ -2,6 +2,7 @@ package io.appsigning.gate.internal;
 
 import io.appsigning.cluster.ClusterChange;
 import io.appsigning.cluster.ClusterLedger;
+import io.appsigning.cluster.ClusterUnavailableException;
 import io.appsigning.gate.AppRecord;
 import io.appsigning.gate.AppRecords;
 import io.appsigning.gate.AppScope;
@@ -243,9 +244,13 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                 problem = "it came in an OBR archive, whose dependency bundles are not kept; upload the archive again";
             } else if (!Files.exists(archived) || !record.appSha256().equals(digestOrNull(archived))) {
                 problem = "its archived copy " + archived + " is missing or is not the bytes that were installed";
-            } else if (store == null || store.snapshot().denyList().denies(record.appSha256())) {
-                problem = store == null ? "the trust store (and its deny list) is not available yet"
-                        : "the deny list names it now";
+            } else if (store == null) {
+                // Not a reason to lose the app: its record and archived copy stay for the next start.
+                installed.add(record.key());
+                problem = "the trust store (and its deny list) is not available yet; it is kept, to be restored at the"
+                        + " next start";
+            } else if (store.snapshot().denyList().denies(record.appSha256())) {
+                problem = "the deny list names it now";
             }
             if (problem == null) {
                 try (InputStream in = Files.newInputStream(archived)) {
@@ -546,6 +551,9 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
                     obr.deleteQuietly();
                 }
             }
+        } catch (ClusterUnavailableException e) {
+            // The cluster's database went away between the first question and the update rules' or the commit's.
+            return rejected(request, replica, mode, null, InstallOutcome.CLUSTER_UNAVAILABLE, clusterUnavailable(e), null, null);
         } catch (IOException e) {
             LOG.log(Level.ERROR, "Install of " + request.fileName() + " failed: " + e);
             return rejected(request, replica, mode, null, InstallOutcome.INSTALL_FAILED, "The app could not be stored for checking ("
@@ -657,10 +665,21 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
         }
         AppRecord previousRecord = find(key).orElse(null);
         String previousVersion = existing == null ? null : existing.getVersion().toString();
-        if (existing != null && mode == Mode.ENFORCE && replica == null) {
-            InstallOutcome refused = updateRule(request, replica, mode, identity, existing, previousRecord, verification, appSha256);
-            if (refused != null) {
-                return refused;
+        if (mode == Mode.ENFORCE && replica == null) {
+            // In a cluster the update is judged against the cluster's app, not this node's copy, which may
+            // lag behind or have been refused here: a node behind must not let an older version in.
+            AppRecord judgedAgainst = home.clustered()
+                    ? home.ledger().app(key).map(ClusterChange::record).orElse(null)
+                    : existing == null ? null : previousRecord;
+            Version installed = home.clustered()
+                    ? judgedAgainst == null ? null : Version.parseVersion(judgedAgainst.version())
+                    : existing == null ? null : existing.getVersion();
+            if (installed != null) {
+                InstallOutcome refused = updateRule(request, replica, mode, identity, installed, judgedAgainst, verification,
+                        appSha256);
+                if (refused != null) {
+                    return refused;
+                }
             }
         }
         // Named by a digest of the symbolic name: a name from an upload never becomes a path.
@@ -761,9 +780,8 @@ public final class GateComponent implements InstallGate, AppRecords, AppScope {
     }
 
     /** In ENFORCE, an update may neither go back in version nor change signer unless the request says so. */
-    private InstallOutcome updateRule(InstallRequest request, ClusterChange replica, Mode mode, BundleManifests.Identity identity, Bundle existing,
-                                      AppRecord previous, VerificationResult verification, String appSha256) {
-        Version installed = existing.getVersion();
+    private InstallOutcome updateRule(InstallRequest request, ClusterChange replica, Mode mode, BundleManifests.Identity identity,
+                                      Version installed, AppRecord previous, VerificationResult verification, String appSha256) {
         Version offered = Version.parseVersion(identity.version());
         if (offered.compareTo(installed) < 0 && !request.allowDowngrade()) {
             return rejected(request, replica, mode, identity, InstallOutcome.DOWNGRADE, "Version " + offered + " is older than the"
