@@ -161,8 +161,10 @@ final class Database implements AutoCloseable {
                 return result;
             } catch (SQLException e) {
                 boolean lost = lost(e, connection);
-                if (transaction && !lost) {
-                    keep = rollback(connection);
+                if (!lost) {
+                    // A statement's own error (a constraint, a lock timeout) leaves the connection usable:
+                    // without a transaction nothing is left open on it, with one the rollback must succeed.
+                    keep = !transaction || rollback(connection);
                 }
                 throw failure(what, e, lost);
             } finally {
