@@ -104,7 +104,7 @@ final class Database implements AutoCloseable {
             reachable = true;
             return connection;
         } catch (SQLException e) {
-            throw failure(what, e, true);
+            throw connectFailure(what, e);
         }
     }
 
@@ -119,6 +119,27 @@ final class Database implements AutoCloseable {
         }
         return new ClusterUnavailableException("Could not " + what + ": the cluster's database " + settings.database()
                 + (lost ? " cannot be reached (" : " refused it (") + e.getMessage() + ")", e);
+    }
+
+    /**
+     * A connection that could not be opened. The server that answered with a refusal of the sign-in or
+     * of the database's name is reachable, but not usable either: the node counts it as unreachable,
+     * while the message names what the operator has to correct instead of blaming the network.
+     */
+    private ClusterUnavailableException connectFailure(String what, SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String refusal;
+        if (state.startsWith("28")) {
+            refusal = " refused this node's sign-in as " + settings.user()
+                    + " (check the database user and password this node is given): ";
+        } else if (state.equals("3D000")) {
+            refusal = " does not exist on its server (check the database's name in the URL this node is given): ";
+        } else {
+            return failure(what, e, true);
+        }
+        reachable = false;
+        return new ClusterUnavailableException("Could not " + what + ": the cluster's database " + settings.database()
+                + refusal + e.getMessage(), e);
     }
 
     private <T> T lend(String what, boolean transaction, boolean needsReady, Work<T> work)
@@ -147,7 +168,7 @@ final class Database implements AutoCloseable {
             try {
                 connection = borrow();
             } catch (SQLException e) {
-                throw failure(what, e, true);
+                throw connectFailure(what, e);
             }
             boolean keep = false;
             try {
@@ -161,8 +182,10 @@ final class Database implements AutoCloseable {
                 return result;
             } catch (SQLException e) {
                 boolean lost = lost(e, connection);
-                if (transaction && !lost) {
-                    keep = rollback(connection);
+                if (!lost) {
+                    // A statement's own error (a constraint, a lock timeout) leaves the connection usable:
+                    // without a transaction nothing is left open on it, with one the rollback must succeed.
+                    keep = !transaction || rollback(connection);
                 }
                 throw failure(what, e, lost);
             } finally {

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The administrator's sessions ({@code appsign_sessions}) and the accounts' lock-out
@@ -23,6 +24,11 @@ import java.util.Optional;
 final class PostgresSessions implements ClusterSessions {
 
     private final Database database;
+    /**
+     * The longest idle time a touch on this node has allowed, or null before the first: put has no idle
+     * time of its own, and a session is swept only once every touch seen would have refused it.
+     */
+    private final AtomicReference<Duration> sweepIdle = new AtomicReference<>();
 
     /** An account's row as read under its lock. */
     private record Count(int failures, Instant lockedUntil) {
@@ -51,6 +57,16 @@ final class PostgresSessions implements ClusterSessions {
                 setTime(insert, 4, session.lastUsed());
                 insert.executeUpdate();
             }
+            // At sign-in rather than on a miss: sign-ins are counted by the lock-out, while any request
+            // can carry a made-up cookie, so a scan of the whole table here cannot be forced at will.
+            Duration idle = sweepIdle.get();
+            if (idle != null) {
+                try (PreparedStatement sweep = connection.prepareStatement(
+                        "DELETE FROM appsign_sessions WHERE last_used < ?")) {
+                    setTime(sweep, 1, session.lastUsed().minus(idle));
+                    sweep.executeUpdate();
+                }
+            }
             return null;
         });
     }
@@ -59,6 +75,7 @@ final class PostgresSessions implements ClusterSessions {
     public Optional<StoredSession> touch(String idSha256, Instant now, Duration idle) throws IOException {
         SharedHome.checked(idSha256);
         Instant oldest = now.minus(idle);
+        sweepIdle.accumulateAndGet(idle, (known, given) -> known == null || given.compareTo(known) > 0 ? given : known);
         return database.call("check a session", connection -> {
             // Live sessions only: the condition is checked by the same statement that marks the use.
             try (PreparedStatement update = connection.prepareStatement("UPDATE appsign_sessions SET last_used ="
@@ -73,10 +90,11 @@ final class PostgresSessions implements ClusterSessions {
                     }
                 }
             }
-            // Gone or expired: the expired ones go now, this one and any other left idle as long.
+            // By its key alone: a made-up cookie must not cost a write over the whole table (put sweeps the rest).
             try (PreparedStatement delete = connection.prepareStatement(
-                    "DELETE FROM appsign_sessions WHERE last_used < ?")) {
-                setTime(delete, 1, oldest);
+                    "DELETE FROM appsign_sessions WHERE id_sha256 = ? AND last_used < ?")) {
+                delete.setString(1, idSha256);
+                setTime(delete, 2, oldest);
                 delete.executeUpdate();
             }
             return Optional.empty();

@@ -5,15 +5,19 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -120,13 +124,8 @@ final class SharedHome {
     private static void place(InputStream in, Path target, String sha256, String what) throws IOException {
         Path folder = target.getParent();
         if (!Files.isDirectory(folder)) {
-            // Made on first use when the operator did not make it; one that exists is left as the operator
-            // made it (nodes may run as different users of the product's group: only its owner may chmod it).
             try {
-                Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(FOLDER_MODE)));
-                Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString(FOLDER_MODE));
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                // Another node made it at the same moment.
+                makeFolder(folder);
             } catch (IOException e) {
                 throw new IOException("The shared home's folder " + folder + " is missing and cannot be made (" + e
                         + "); create it for the product's group (README, Data Center)", e);
@@ -160,6 +159,28 @@ final class SharedHome {
                 Files.deleteIfExists(temp);
             }
         }
+    }
+
+    /**
+     * Makes the folder when missing. Only a folder this call made is given its mode: one that exists is
+     * left as its maker set it, since nodes may run as different users of the product's group and only
+     * a folder's owner may chmod it.
+     */
+    static void makeFolder(Path folder) throws IOException {
+        FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString(FOLDER_MODE));
+        Files.createDirectories(folder.getParent(), mode);
+        try {
+            Files.createDirectory(folder, mode);
+        } catch (FileAlreadyExistsException e) {
+            if (Files.isDirectory(folder)) {
+                // Another node made it since it was found missing.
+                return;
+            }
+            throw e;
+        }
+        // The umask may have taken the group's bits from the mode asked for at creation.
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString(FOLDER_MODE));
     }
 
     static String sha256(byte[] bytes) {

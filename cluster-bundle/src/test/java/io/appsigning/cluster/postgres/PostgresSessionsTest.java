@@ -6,8 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.appsigning.cluster.ClusterSessions;
 import io.appsigning.cluster.ClusterSessions.Admission;
 import io.appsigning.cluster.ClusterSessions.StoredSession;
+import io.appsigning.testsupport.PostgresServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,6 +52,56 @@ class PostgresSessionsTest extends WithPostgres {
             two.remove(id("s2"));
             assertThat(one.touch(id("s2"), T0, IDLE)).isEmpty();
             assertThat(one.touch(id("never"), T0, IDLE)).isEmpty();
+        }
+    }
+
+    /** The rows as stored, read past the provider: a touch that removes a row would hide it anyway. */
+    private static List<String> storedIds(TestNodes nodes) throws Exception {
+        try (Connection connection = DriverManager.getConnection(nodes.url, PostgresServer.USER, null);
+             Statement select = connection.createStatement();
+             ResultSet rows = select.executeQuery("SELECT id_sha256 FROM appsign_sessions ORDER BY id_sha256")) {
+            List<String> ids = new ArrayList<>();
+            while (rows.next()) {
+                ids.add(rows.getString(1));
+            }
+            return ids;
+        }
+    }
+
+    @Test
+    void unknownIdsRemoveNothingAndExpiredSessionsAreSweptAtTheNextSignIn() throws Exception {
+        try (TestNodes nodes = new TestNodes(server, shared, 2)) {
+            ClusterSessions one = nodes.sessions(0);
+            ClusterSessions two = nodes.sessions(1);
+            Instant now = T0.plus(Duration.ofHours(2));
+            one.put(id("live"), new StoredSession("admin", "csrf-live", now.minus(Duration.ofMinutes(10))));
+            one.put(id("old-1"), new StoredSession("admin", "csrf-old-1", T0));
+            one.put(id("old-2"), new StoredSession("admin", "csrf-old-2", T0));
+            List<String> all = new ArrayList<>(List.of(id("live"), id("old-1"), id("old-2")));
+            all.sort(null);
+
+            SecureRandom random = new SecureRandom();
+            for (int i = 0; i < 200; i++) {
+                byte[] cookie = new byte[32];
+                random.nextBytes(cookie);
+                ClusterSessions node = i % 2 == 0 ? one : two;
+                assertThat(node.touch(SharedHome.sha256(cookie), now, IDLE)).isEmpty();
+            }
+            assertThat(storedIds(nodes)).as("unknown ids removed nothing, expired rows included").isEqualTo(all);
+            assertThat(two.touch(id("live"), now, IDLE)).contains(new StoredSession("admin", "csrf-live", now));
+
+            assertThat(two.touch(id("old-1"), now, IDLE)).as("expired: refused").isEmpty();
+            assertThat(storedIds(nodes)).as("only the expired row touched went")
+                    .containsExactlyInAnyOrder(id("live"), id("old-2"));
+            assertThat(one.touch(id("old-2"), now, IDLE)).as("expired: refused, though not yet swept").isEmpty();
+            assertThat(one.touch(id("old-2"), now, Duration.ofDays(1))).as("and removed by the refusal").isEmpty();
+
+            one.put(id("old-3"), new StoredSession("admin", "csrf-old-3", T0));
+            two.put(id("new"), new StoredSession("admin", "csrf-new", now));
+            assertThat(storedIds(nodes)).as("the sign-in swept the expired session")
+                    .containsExactlyInAnyOrder(id("live"), id("new"));
+            assertThat(one.touch(id("live"), now, IDLE)).isPresent();
+            assertThat(one.touch(id("new"), now, IDLE)).isPresent();
         }
     }
 

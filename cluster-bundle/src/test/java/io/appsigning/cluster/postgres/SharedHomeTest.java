@@ -2,6 +2,7 @@ package io.appsigning.cluster.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +56,43 @@ class SharedHomeTest {
         try (Stream<Path> files = Files.list(stored.getParent())) {
             assertThat(files).containsExactly(stored);
         }
+    }
+
+    private static int uid(Path path) throws IOException {
+        return (Integer) Files.getAttribute(path, "unix:uid");
+    }
+
+    private static int mode(Path path) throws IOException {
+        return (Integer) Files.getAttribute(path, "unix:mode") & 07777;
+    }
+
+    @Test
+    void aFolderAnotherNodesUserMadeIsUsedAsItIs() throws Exception {
+        // Only root can give a folder to another user; root may chmod it too, so the mode is what is checked.
+        assumeTrue(uid(Path.of("/proc/self")) == 0, "runs as root only");
+        Path sharedHome = folder.resolve("shared");
+        Path apps = Files.createDirectories(sharedHome.resolve("apps"));
+        Files.setAttribute(apps, "unix:uid", 65534);
+        Files.setAttribute(apps, "unix:mode", 02750);
+
+        SharedHome home = new SharedHome(sharedHome);
+        assertThat(home.store(app("app.jar", "the app"), sha("the app"), null)).isNull();
+        assertThat(sharedHome.resolve("apps/" + sha("the app") + ".app")).hasContent("the app");
+        assertThat(uid(apps)).isEqualTo(65534);
+        assertThat(mode(apps)).isEqualTo(02750);
+
+        // As when it was missing at the check and another node made it before this one could.
+        SharedHome.makeFolder(apps);
+        assertThat(uid(apps)).isEqualTo(65534);
+        assertThat(mode(apps)).as("not chmod-ed: its owner's mode, setgid included").isEqualTo(02750);
+
+        Path signatures = sharedHome.resolve("signatures");
+        SharedHome.makeFolder(signatures);
+        assertThat(mode(signatures)).as("a folder this node made").isEqualTo(0770);
+        Files.delete(signatures);
+        Files.writeString(signatures, "not a folder");
+        assertThatThrownBy(() -> home.store(app("app.jar", "the app"), sha("the app"), new byte[] {1}))
+                .isInstanceOf(IOException.class).hasMessageContaining("cannot be made");
     }
 
     @Test
