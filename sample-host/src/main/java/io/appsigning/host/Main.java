@@ -158,11 +158,13 @@ public final class Main {
         if (clusterDb != null && !clusterDb.startsWith("jdbc:postgresql://")) {
             throw new IllegalArgumentException("--cluster-db must be a PostgreSQL JDBC URL: jdbc:postgresql://HOST:PORT/DB");
         }
+        if (clusterDb != null && nodeId == null) {
+            // Cut so that the default, too, keeps to the rule below (the port stays whole: it tells nodes of one host apart).
+            String host = hostName();
+            nodeId = host.substring(0, Math.min(host.length(), 58)) + ":" + port;
+        }
         if (nodeId != null && !nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
             throw new IllegalArgumentException("--node-id may hold letters, digits and . _ : - (at most 64)");
-        }
-        if (clusterDb != null && nodeId == null) {
-            nodeId = hostName() + ":" + port;
         }
         return new Options(home.toAbsolutePath().normalize(), port, bind,
                 sharedHome == null ? null : sharedHome.toAbsolutePath().normalize(), clusterDb, nodeId);
@@ -324,9 +326,6 @@ public final class Main {
                     """);
         }
         // Root owns what it creates, so then the folder is protected already (a root product gets a warning of its own).
-        if (options.clustered()) {
-            Files.createDirectories(options.sharedHome());
-        }
         if (createdHere && !"root".equals(System.getProperty("user.name"))) {
             developmentSetUp(upmconfig);
         }

@@ -88,7 +88,8 @@ class MainTest {
                 .containsEntry("appsigning.upmconfig", Path.of("shared/upmconfig").toAbsolutePath().toString())
                 .containsEntry("appsigning.home", Path.of("local").toAbsolutePath().toString());
         assertThat(properties(new Properties(), "--shared-home", "s", "--cluster-db", "jdbc:postgresql://db:5432/a",
-                "--port", "8181").get("appsigning.cluster.nodeId")).endsWith(":8181");
+                "--port", "8181").get("appsigning.cluster.nodeId")).endsWith(":8181")
+                .as("the default keeps to the rule a given --node-id is held to").matches("[A-Za-z0-9._:-]{1,64}");
     }
 
     @Test
