@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +90,11 @@ public final class AdminAuth {
      */
     public record Attempt(Verdict verdict, long retryAfterSeconds) {}
 
-    record Session(String id, String user, String csrfToken, Instant lastUsed) {}
+    /**
+     * @param hashTag {@link #hashTag} of the password hash the session was made under: a reset of the
+     *                password ends it, on every node, even where sessions outlive a restart (the database)
+     */
+    record Session(String id, String user, String csrfToken, Instant lastUsed, String hashTag) {}
 
     /** A password that matched {@code hash} recently (as its SHA-256). */
     private record Verified(byte[] sha256, String hash, Instant until) {}
@@ -360,7 +365,7 @@ public final class AdminAuth {
 
     /** A new session; throws {@link Unavailable} in Data Center mode without the database. */
     Session login(String user) {
-        Session session = new Session(token(), user, token(), clock.instant());
+        Session session = new Session(token(), user, token(), clock.instant(), hashTag(currentHash()));
         try {
             store.put(session);
         } catch (IOException e) {
@@ -378,7 +383,14 @@ public final class AdminAuth {
             return Optional.empty();
         }
         try {
-            return store.touch(id, clock.instant());
+            Optional<Session> live = store.touch(id, clock.instant());
+            if (live.isPresent() && !live.get().hashTag().equals(hashTag(currentHash()))) {
+                // The password was reset since (on any node): a cookie taken before must not outlive the reset.
+                // Removed rather than left to expire, as each refused use would otherwise keep it fresh.
+                store.remove(id);
+                return Optional.empty();
+            }
+            return live;
         } catch (IOException e) {
             throw new Unavailable(e);
         }
@@ -403,6 +415,16 @@ public final class AdminAuth {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /**
+     * A short fingerprint of a password hash, to tell which hash a session was made under. Not a
+     * secret: it is kept beside the session in the cluster's database, and without the salt, which
+     * only the shared home holds, it says nothing of the password. A new hash always has a new salt,
+     * so a reset changes it even when the password is set to the same value again.
+     */
+    static String hashTag(String hash) {
+        return HexFormat.of().formatHex(sha256(hash), 0, 8);
     }
 
     private static byte[] sha256(String password) {

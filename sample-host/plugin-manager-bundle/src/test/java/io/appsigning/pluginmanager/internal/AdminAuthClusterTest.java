@@ -247,4 +247,48 @@ class AdminAuthClusterTest {
                 .as("the old password stops working on a running node, its recent success notwithstanding").isEqualTo(AdminAuth.Verdict.WRONG);
         assertThat(node2.signIn("admin", "second-password", "c").verdict()).isEqualTo(AdminAuth.Verdict.OK);
     }
+
+    @Test
+    void aResetEndsTheSessionsMadeBeforeItOnEveryNode() throws Exception {
+        AdminAuth node1 = node("first-password");
+        AdminAuth node2 = node(null);
+        AdminAuth.Session onNode1 = node1.login("admin");
+        AdminAuth.Session onNode2 = node2.login("admin");
+        AdminAuth.Session third = node2.login("admin");
+        assertThat(node2.session(onNode1.id())).as("before the reset, a session holds on every node").isPresent();
+        assertThat(database.sessions.values()).as("the tag says nothing of the hash itself").allSatisfy(stored -> assertThat(
+                stored.user()).startsWith("admin ").doesNotContain(Files.readString(hashFile()).trim()));
+
+        // The operator resets the password by restarting node 3 with another APPSIGN_ADMIN_PASSWORD.
+        AdminAuth node3 = node("second-password");
+        assertThat(node3.session(onNode1.id())).as("on the node that wrote the new hash").isEmpty();
+        assertThat(node1.session(onNode2.id())).as("on a running node that reads the new hash").isEmpty();
+        assertThat(node2.sessionUser(third.id())).as("for the Web Console too").isEmpty();
+        assertThat(database.sessions).as("refused sessions are removed, not kept fresh by each refused use").isEmpty();
+
+        AdminAuth.Session after = node3.login("admin");
+        assertThat(node1.session(after.id())).as("a session of the new password holds on every node").isPresent();
+        assertThat(node2.sessionUser(after.id())).contains("admin");
+    }
+
+    @Test
+    void aRunningNodeRefusesOldSessionsAsSoonAsTheSharedHashChangesWithoutItsHelp() throws Exception {
+        AdminAuth node1 = node("first-password");
+        AdminAuth node2 = node(null);
+        AdminAuth.Session session = node1.login("admin");
+        // Another node replaced the file as nodes do (a new file moved over it); neither node here wrote it.
+        Path replacement = Files.writeString(shared.resolve("replacement"), PasswordHash.hash("second-password".toCharArray()) + "\n");
+        Files.move(replacement, hashFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(node2.session(session.id())).isEmpty();
+        assertThat(node1.session(session.id())).isEmpty();
+    }
+
+    @Test
+    void aStoredSessionWithoutATagIsRefused() throws Exception {
+        AdminAuth node = node("right-password");
+        String id = "made-before-sessions-had-a-tag";
+        database.sessions.put(ClusterSessionStore.sha256(id), new ClusterSessions.StoredSession("admin", "csrf", T0));
+        assertThat(node.session(id)).isEmpty();
+        assertThat(database.sessions).isEmpty();
+    }
 }
