@@ -5,10 +5,12 @@ import io.appsigning.cluster.ClusterMode;
 import io.appsigning.cluster.ClusterSessions;
 import io.appsigning.cluster.ClusterSessions.Admission;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -20,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +64,8 @@ public final class AdminAuth {
      * that group's): each must read the one hash.
      */
     private static final String SHARED_HASH_MODE = "rw-r-----";
+    /** A hash line is about 100 bytes; whoever can write the shared home can replace it, so no more than this is read. */
+    static final int MAX_HASH_FILE = 4096;
 
     /** The stable error code of a sign-in or session check that the cluster's database could not answer. */
     public static final String CLUSTER_UNAVAILABLE = "CLUSTER_UNAVAILABLE";
@@ -89,7 +94,25 @@ public final class AdminAuth {
      */
     public record Attempt(Verdict verdict, long retryAfterSeconds) {}
 
-    record Session(String id, String user, String csrfToken, Instant lastUsed) {}
+    /**
+     * @param hashTag {@link #hashTag} of the password hash the session was made under: a reset of the
+     *                password ends it, on every node, even where sessions outlive a restart (the database)
+     */
+    record Session(String id, String user, String csrfToken, Instant lastUsed, String hashTag) {}
+
+    /**
+     * A hash file that was read but holds nothing this product would check a password against (too
+     * large, malformed, an iteration count out of range). Never used: nobody signs in until it is
+     * fixed or replaced through APPSIGN_ADMIN_PASSWORD, as a weakened or costly hash must not count.
+     */
+    static final class RefusedHash extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RefusedHash(Path file, String reason) {
+            super("The admin password hash " + file + " is refused: " + reason + ". Nobody can sign in until it is"
+                    + " replaced: start the host (in Data Center mode, any node) once with APPSIGN_ADMIN_PASSWORD set.");
+        }
+    }
 
     /** A password that matched {@code hash} recently (as its SHA-256). */
     private record Verified(byte[] sha256, String hash, Instant until) {}
@@ -106,6 +129,7 @@ public final class AdminAuth {
     private final SecureRandom random = new SecureRandom();
     private volatile SessionStore store = new MemorySessions();
     private Clock clock = Clock.systemUTC();
+    /** Null while the hash file is refused ({@link RefusedHash}): no password matches, no session holds. */
     private volatile String hash;
     private volatile Verified verified;
     /** Data Center mode: the shared hash file, re-read when another node changes it; null on a single node. */
@@ -137,14 +161,21 @@ public final class AdminAuth {
      * one replaces it: the operator changed it (which is also how a lost password is reset).
      */
     void open(Path hashFile, String fromEnvironment) throws IOException {
-        String stored = Files.exists(hashFile) ? Files.readString(hashFile, StandardCharsets.US_ASCII).trim() : null;
+        String stored = null;
+        boolean refused = false;
+        try {
+            stored = read(hashFile);
+        } catch (RefusedHash e) {
+            refused = true;
+            LOG.log(Level.ERROR, e.getMessage());
+        }
         if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
             if (stored == null || !PasswordHash.matches(fromEnvironment.toCharArray(), stored)) {
                 stored = PasswordHash.hash(fromEnvironment.toCharArray());
                 write(hashFile, stored, LOCAL_HASH_MODE);
                 System.out.println("Admin password set from APPSIGN_ADMIN_PASSWORD.");
             }
-        } else if (stored == null) {
+        } else if (stored == null && !refused) {
             String generated = PasswordHash.generate();
             stored = PasswordHash.hash(generated.toCharArray());
             write(hashFile, stored, LOCAL_HASH_MODE);
@@ -162,8 +193,15 @@ public final class AdminAuth {
     void cluster(Supplier<ClusterSessions> sessions, Path hashFile, String fromEnvironment) throws IOException {
         store = new ClusterSessionStore(sessions);
         boolean fromEnv = fromEnvironment != null && !fromEnvironment.isEmpty();
-        String stored = read(hashFile);
-        if (stored == null) {
+        String stored = null;
+        boolean refused = false;
+        try {
+            stored = read(hashFile);
+        } catch (RefusedHash e) {
+            refused = true;
+            LOG.log(Level.ERROR, e.getMessage());
+        }
+        if (stored == null && !refused) {
             String generated = fromEnv ? null : PasswordHash.generate();
             String made = PasswordHash.hash((fromEnv ? fromEnvironment : generated).toCharArray());
             if (createIfAbsent(hashFile, made, SHARED_HASH_MODE)) {
@@ -172,8 +210,13 @@ public final class AdminAuth {
                         : "Admin user: " + USER + "   password (shown only now, stored only as a hash, shared by every node): "
                         + generated);
             } else {
-                stored = read(hashFile);
-                if (stored == null) {
+                try {
+                    stored = read(hashFile);
+                } catch (RefusedHash e) {
+                    refused = true;
+                    LOG.log(Level.ERROR, e.getMessage());
+                }
+                if (stored == null && !refused) {
                     throw new IOException("Another node made " + hashFile + " but it cannot be read.");
                 }
                 if (!fromEnv) {
@@ -181,7 +224,7 @@ public final class AdminAuth {
                 }
             }
         }
-        if (fromEnv && !PasswordHash.matches(fromEnvironment.toCharArray(), stored)) {
+        if (fromEnv && (stored == null || !PasswordHash.matches(fromEnvironment.toCharArray(), stored))) {
             stored = PasswordHash.hash(fromEnvironment.toCharArray());
             write(hashFile, stored, SHARED_HASH_MODE);
             System.out.println("Admin password set from APPSIGN_ADMIN_PASSWORD (shared by every node).");
@@ -191,8 +234,29 @@ public final class AdminAuth {
         sharedHashStamp = stamp(hashFile);
     }
 
-    private static String read(Path hashFile) throws IOException {
-        return Files.exists(hashFile) ? Files.readString(hashFile, StandardCharsets.US_ASCII).trim() : null;
+    /** The stored hash, or null when there is no file. */
+    private static String read(Path hashFile) throws IOException, RefusedHash {
+        if (!Files.exists(hashFile)) {
+            return null;
+        }
+        if (!Files.isRegularFile(hashFile)) {
+            throw new RefusedHash(hashFile, "it is not a regular file"); // a FIFO would hang every sign-in
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(hashFile)) {
+            bytes = in.readNBytes(MAX_HASH_FILE + 1);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        if (bytes.length > MAX_HASH_FILE) {
+            throw new RefusedHash(hashFile, "it is larger than " + MAX_HASH_FILE + " bytes");
+        }
+        String stored = new String(bytes, StandardCharsets.US_ASCII).trim();
+        String problem = PasswordHash.problem(stored);
+        if (problem != null) {
+            throw new RefusedHash(hashFile, problem);
+        }
+        return stored;
     }
 
     /**
@@ -231,7 +295,9 @@ public final class AdminAuth {
      * The hash to check against. In Data Center mode another node may have replaced the shared one
      * (an operator's reset through APPSIGN_ADMIN_PASSWORD): the old password must stop working on
      * every node, so the file is read again when it changed. If it cannot be read, the last hash
-     * stands: an unreachable shared home says nothing about the password.
+     * stands: an unreachable shared home says nothing about the password. If it was read but is
+     * refused ({@link RefusedHash}), nothing stands and this is null: the old password must not
+     * outlive a reset whose new hash is unusable.
      */
     private String currentHash() {
         Path file = sharedHashFile;
@@ -246,6 +312,10 @@ public final class AdminAuth {
                     hash = reread;
                     sharedHashStamp = now;
                 }
+            } catch (RefusedHash e) {
+                LOG.log(Level.ERROR, e.getMessage());
+                hash = null;
+                sharedHashStamp = now;
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "Could not read the shared admin password hash " + file + ": " + e.getMessage());
             }
@@ -319,6 +389,10 @@ public final class AdminAuth {
 
     private boolean matches(String password) {
         String current = currentHash();
+        if (current == null) {
+            LOG.log(Level.WARNING, "A sign-in was refused: the admin password hash was refused when read (the reason is logged above).");
+            return false;
+        }
         Verified last = verified;
         byte[] digest = sha256(password);
         if (last != null && last.hash().equals(current) && last.until().isAfter(clock.instant())
@@ -360,7 +434,7 @@ public final class AdminAuth {
 
     /** A new session; throws {@link Unavailable} in Data Center mode without the database. */
     Session login(String user) {
-        Session session = new Session(token(), user, token(), clock.instant());
+        Session session = new Session(token(), user, token(), clock.instant(), hashTag(currentHash()));
         try {
             store.put(session);
         } catch (IOException e) {
@@ -378,7 +452,15 @@ public final class AdminAuth {
             return Optional.empty();
         }
         try {
-            return store.touch(id, clock.instant());
+            Optional<Session> live = store.touch(id, clock.instant());
+            String current = currentHash();
+            if (live.isPresent() && (current == null || !live.get().hashTag().equals(hashTag(current)))) {
+                // The password was reset since (on any node): a cookie taken before must not outlive the reset.
+                // Removed rather than left to expire, as each refused use would otherwise keep it fresh.
+                store.remove(id);
+                return Optional.empty();
+            }
+            return live;
         } catch (IOException e) {
             throw new Unavailable(e);
         }
@@ -403,6 +485,19 @@ public final class AdminAuth {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /**
+     * A short fingerprint of a password hash, to tell which hash a session was made under. Not a
+     * secret: it is kept beside the session in the cluster's database, and without the salt, which
+     * only the shared home holds, it says nothing of the password. A new hash always has a new salt,
+     * so a reset changes it even when the password is set to the same value again.
+     */
+    static String hashTag(String hash) {
+        if (hash == null) {
+            return ""; // a refused hash file: such a session is refused now, and by every hash that follows
+        }
+        return HexFormat.of().formatHex(sha256(hash), 0, 8);
     }
 
     private static byte[] sha256(String password) {

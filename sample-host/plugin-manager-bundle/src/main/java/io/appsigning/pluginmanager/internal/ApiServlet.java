@@ -98,6 +98,9 @@ public final class ApiServlet extends HttpServlet {
     /** How many sign-in bodies may be arriving at once; the rest are told to come back. */
     static final int LOGIN_SLOTS = 32;
     private static final int MAX_JSON = 64 * 1024;
+    /** {@code PUT /settings} that the cluster's database did not take: plain words, the detail is in the log. */
+    static final String SETTINGS_NOT_STORED = "The cluster's database cannot be reached, so the policy was not changed on any"
+            + " node; try again when it is back.";
     /** How many audit lines one call to the cluster's ledger returns. */
     static final int AUDIT_PAGE = 1_000;
 
@@ -114,7 +117,7 @@ public final class ApiServlet extends HttpServlet {
     private transient volatile AppScope scope;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private transient volatile PolicyService policies;
+    transient volatile PolicyService policies;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     transient volatile AuditTrail audit;
@@ -852,8 +855,11 @@ public final class ApiServlet extends HttpServlet {
             service.update(changes, caller.user());
             json(response, 200, settings(service.view()));
         } catch (java.io.UncheckedIOException e) {
-            // Data Center mode: the cluster's database did not take the change; nothing changed anywhere.
-            clusterUnavailable(response, e.getMessage());
+            // Data Center mode: the cluster's database did not take the change; nothing changed anywhere. Its
+            // message may name the database's host and name, which are the operator's to read, not a client's.
+            LOG.log(Level.WARNING, "A settings change by " + Origins.printable(caller.user()) + " was not stored: "
+                    + Origins.printable(String.valueOf(e.getMessage())));
+            clusterUnavailable(response, SETTINGS_NOT_STORED);
         } catch (PolicyLockedException e) {
             ObjectNode error = JSON.createObjectNode();
             ObjectNode inner = error.putObject("error").put("code", "POLICY_LOCKED").put("message", e.getMessage())

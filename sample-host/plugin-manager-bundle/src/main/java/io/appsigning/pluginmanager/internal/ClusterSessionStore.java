@@ -21,6 +21,13 @@ import java.util.function.Supplier;
  */
 final class ClusterSessionStore implements SessionStore {
 
+    /**
+     * Between the user and the session's {@link AdminAuth#hashTag} in the stored user name: the
+     * tag rides in a column the table already has, so neither {@link ClusterSessions} nor the
+     * schema changes for it. No user name holds a space.
+     */
+    static final String TAG = " ";
+
     private final Supplier<ClusterSessions> service;
 
     ClusterSessionStore(Supplier<ClusterSessions> service) {
@@ -50,7 +57,8 @@ final class ClusterSessionStore implements SessionStore {
     public void put(AdminAuth.Session session) throws IOException {
         String id = sha256(session.id());
         call(sessions -> {
-            sessions.put(id, new ClusterSessions.StoredSession(session.user(), session.csrfToken(), session.lastUsed()));
+            sessions.put(id, new ClusterSessions.StoredSession(session.user() + TAG + session.hashTag(), session.csrfToken(),
+                    session.lastUsed()));
             return null;
         });
     }
@@ -61,7 +69,13 @@ final class ClusterSessionStore implements SessionStore {
         if (stored == null) {
             throw new ClusterUnavailableException("the cluster's session service answered nothing");
         }
-        return stored.map(s -> new AdminAuth.Session(id, s.user(), s.csrfToken(), s.lastUsed()));
+        return stored.map(s -> {
+            int tag = s.user().lastIndexOf(TAG);
+            // A row without a tag (made before sessions had one) gets an empty one, which no hash has: refused.
+            return tag < 0 ? new AdminAuth.Session(id, s.user(), s.csrfToken(), s.lastUsed(), "")
+                    : new AdminAuth.Session(id, s.user().substring(0, tag), s.csrfToken(), s.lastUsed(),
+                            s.user().substring(tag + TAG.length()));
+        });
     }
 
     @Override

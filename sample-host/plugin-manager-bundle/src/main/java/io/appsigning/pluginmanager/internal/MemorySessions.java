@@ -28,7 +28,7 @@ final class MemorySessions implements SessionStore {
             sessions.remove(id);
             return Optional.empty();
         }
-        AdminAuth.Session touched = new AdminAuth.Session(session.id(), session.user(), session.csrfToken(), now);
+        AdminAuth.Session touched = new AdminAuth.Session(session.id(), session.user(), session.csrfToken(), now, session.hashTag());
         sessions.put(id, touched);
         return Optional.of(touched);
     }

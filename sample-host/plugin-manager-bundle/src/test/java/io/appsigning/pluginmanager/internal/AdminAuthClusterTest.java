@@ -247,4 +247,134 @@ class AdminAuthClusterTest {
                 .as("the old password stops working on a running node, its recent success notwithstanding").isEqualTo(AdminAuth.Verdict.WRONG);
         assertThat(node2.signIn("admin", "second-password", "c").verdict()).isEqualTo(AdminAuth.Verdict.OK);
     }
+
+    @Test
+    void aResetEndsTheSessionsMadeBeforeItOnEveryNode() throws Exception {
+        AdminAuth node1 = node("first-password");
+        AdminAuth node2 = node(null);
+        AdminAuth.Session onNode1 = node1.login("admin");
+        AdminAuth.Session onNode2 = node2.login("admin");
+        AdminAuth.Session third = node2.login("admin");
+        assertThat(node2.session(onNode1.id())).as("before the reset, a session holds on every node").isPresent();
+        assertThat(database.sessions.values()).as("the tag says nothing of the hash itself").allSatisfy(stored -> assertThat(
+                stored.user()).startsWith("admin ").doesNotContain(Files.readString(hashFile()).trim()));
+
+        // The operator resets the password by restarting node 3 with another APPSIGN_ADMIN_PASSWORD.
+        AdminAuth node3 = node("second-password");
+        assertThat(node3.session(onNode1.id())).as("on the node that wrote the new hash").isEmpty();
+        assertThat(node1.session(onNode2.id())).as("on a running node that reads the new hash").isEmpty();
+        assertThat(node2.sessionUser(third.id())).as("for the Web Console too").isEmpty();
+        assertThat(database.sessions).as("refused sessions are removed, not kept fresh by each refused use").isEmpty();
+
+        AdminAuth.Session after = node3.login("admin");
+        assertThat(node1.session(after.id())).as("a session of the new password holds on every node").isPresent();
+        assertThat(node2.sessionUser(after.id())).contains("admin");
+    }
+
+    @Test
+    void aRunningNodeRefusesOldSessionsAsSoonAsTheSharedHashChangesWithoutItsHelp() throws Exception {
+        AdminAuth node1 = node("first-password");
+        AdminAuth node2 = node(null);
+        AdminAuth.Session session = node1.login("admin");
+        // Another node replaced the file as nodes do (a new file moved over it); neither node here wrote it.
+        Path replacement = Files.writeString(shared.resolve("replacement"), PasswordHash.hash("second-password".toCharArray()) + "\n");
+        Files.move(replacement, hashFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(node2.session(session.id())).isEmpty();
+        assertThat(node1.session(session.id())).isEmpty();
+    }
+
+    @Test
+    void aStoredSessionWithoutATagIsRefused() throws Exception {
+        AdminAuth node = node("right-password");
+        String id = "made-before-sessions-had-a-tag";
+        database.sessions.put(ClusterSessionStore.sha256(id), new ClusterSessions.StoredSession("admin", "csrf", T0));
+        assertThat(node.session(id)).isEmpty();
+        assertThat(database.sessions).isEmpty();
+    }
+
+    /** What AdminAuth logs while {@code body} runs. */
+    private static List<String> logged(ThrowingRunnable body) throws Exception {
+        List<String> messages = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(AdminAuth.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                messages.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        logger.addHandler(handler);
+        try {
+            body.run();
+        } finally {
+            logger.removeHandler(handler);
+        }
+        return messages;
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Puts {@code content} in place of the shared hash as another node would: a new file moved over it. */
+    private void replaceHashFile(String content) throws Exception {
+        Path replacement = Files.writeString(shared.resolve("replacement"), content);
+        Files.move(replacement, hashFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The shared hash of "right-password" with another iteration count, salt and hash kept. */
+    private String withIterations(long iterations) throws Exception {
+        String[] parts = Files.readString(hashFile()).trim().split("\\$");
+        return "pbkdf2-sha256$" + iterations + "$" + parts[2] + "$" + parts[3] + "\n";
+    }
+
+    @Test
+    void aHostileOrDamagedSharedHashIsRefusedWithItsReasonAndNobodySignsIn() throws Exception {
+        node("right-password");
+        String good = Files.readString(hashFile());
+        // {what the log must say, the file}
+        List<String[]> hostile = List.of(
+                new String[] {"larger than " + AdminAuth.MAX_HASH_FILE + " bytes", good + " ".repeat(AdminAuth.MAX_HASH_FILE)},
+                new String[] {"iteration count 2000000000 is outside", withIterations(2_000_000_000L)},
+                new String[] {"iteration count " + (PasswordHash.MAX_ITERATIONS + 1) + " is outside", withIterations(PasswordHash.MAX_ITERATIONS + 1L)},
+                new String[] {"iteration count 1000 is outside", withIterations(1000)},
+                new String[] {"not of the form", "right-password\n"},
+                new String[] {"not of the form", good + good},
+                new String[] {"not Base64", good.replace("$" + PasswordHash.ITERATIONS + "$", "$" + PasswordHash.ITERATIONS + "$\u00e9")});
+        for (String[] file : hostile) {
+            TestClusterSessions own = new TestClusterSessions(); // a fresh lock-out count for each file
+            replaceHashFile(good);
+            AdminAuth running = node(null, () -> own);
+            AdminAuth.Session before = running.login("admin");
+            replaceHashFile(file[1]);
+
+            List<String> log = logged(() -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+                assertThat(running.signIn("admin", "right-password", "c").verdict()).as(file[0]).isEqualTo(AdminAuth.Verdict.WRONG);
+                assertThat(running.session(before.id())).as("a session of the refused file's predecessor").isEmpty();
+                AdminAuth starting = node(null, () -> own);
+                assertThat(starting.signIn("admin", "right-password", "c").verdict()).as("a node that starts with it")
+                        .isEqualTo(AdminAuth.Verdict.WRONG);
+                assertThat(starting.session(starting.login("admin").id())).as("no session holds meanwhile").isEmpty();
+            }));
+            assertThat(log).as(file[0]).anySatisfy(line -> assertThat(line).contains("admin.pwd is refused: ")
+                    .contains(file[0]).contains("APPSIGN_ADMIN_PASSWORD").doesNotContain(good.trim()));
+        }
+    }
+
+    @Test
+    void aRefusedSharedHashIsReplacedByTheNextNodeStartedWithAPassword() throws Exception {
+        node("right-password");
+        replaceHashFile(withIterations(2_000_000_000L));
+        AdminAuth running = node(null);
+        AdminAuth reset = node("new-password");
+        assertThat(PasswordHash.problem(Files.readString(hashFile()).trim())).isNull();
+        assertThat(reset.signIn("admin", "new-password", "c").verdict()).isEqualTo(AdminAuth.Verdict.OK);
+        assertThat(running.signIn("admin", "new-password", "c").verdict()).as("and a running node takes it up").isEqualTo(AdminAuth.Verdict.OK);
+        assertThat(running.signIn("admin", "right-password", "c").verdict()).isEqualTo(AdminAuth.Verdict.WRONG);
+    }
 }

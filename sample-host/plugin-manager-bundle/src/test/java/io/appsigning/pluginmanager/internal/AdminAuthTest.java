@@ -116,4 +116,20 @@ class AdminAuthTest {
         String otherUser = "Basic " + java.util.Base64.getEncoder().encodeToString("root:pa:ss".getBytes());
         assertThat(auth.checkBasic(otherUser, "c").verdict()).isEqualTo(AdminAuth.Verdict.WRONG);
     }
+
+    @Test
+    void aHashFileOutOfBoundsIsRefusedOnASingleNodeTooUntilAPasswordReplacesIt() throws Exception {
+        open("right-password");
+        Path file = data.resolve("admin.pwd");
+        String[] parts = Files.readString(file).trim().split("\\$");
+        Files.writeString(file, "pbkdf2-sha256$" + Integer.MAX_VALUE + "$" + parts[2] + "$" + parts[3] + "\n");
+        AdminAuth refused = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            AdminAuth auth = open(null);
+            assertThat(auth.signIn("admin", "right-password", "c").verdict()).isEqualTo(AdminAuth.Verdict.WRONG);
+            return auth;
+        });
+        assertThat(Files.readString(file)).as("not replaced behind the operator's back").contains("$" + Integer.MAX_VALUE + "$");
+        assertThat(refused.session(refused.login("admin").id())).isEmpty();
+        assertThat(open("right-password").signIn("admin", "right-password", "c").verdict()).isEqualTo(AdminAuth.Verdict.OK);
+    }
 }

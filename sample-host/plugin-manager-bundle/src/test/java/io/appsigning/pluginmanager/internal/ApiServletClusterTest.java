@@ -9,6 +9,8 @@ import io.appsigning.cluster.ClusterMode;
 import io.appsigning.cluster.ClusterStatus;
 import io.appsigning.cluster.ClusterUnavailableException;
 import io.appsigning.cluster.NodeStatus;
+import io.appsigning.gate.PolicyService;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -190,6 +192,56 @@ class ApiServletClusterTest {
 
         database.down = false;
         assertThat(node.get("/cluster", session).status()).as("the node recovers by itself").isEqualTo(200);
+    }
+
+    @Test
+    void aSettingsChangeTheDatabaseDidNotTakeIsAPlain503AndTheDetailIsOnlyLogged() throws Exception {
+        Node node = node(clustered, new TestClusterSessions());
+        AdminAuth.Session session = node.auth().login("admin");
+        String detail = "The policy was not changed: Could not save the admin policy: the cluster's database"
+                + " db-17.corp.internal:5432/appsigning_prod cannot be reached";
+        List<Map<String, String>> asked = new ArrayList<>();
+        node.api().policies = (PolicyService) Proxy.newProxyInstance(ApiServletClusterTest.class.getClassLoader(),
+                new Class<?>[] {PolicyService.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("update")) {
+                        throw new UnsupportedOperationException(method.getName());
+                    }
+                    @SuppressWarnings("unchecked")
+                    Map<String, String> changes = (Map<String, String>) args[0];
+                    asked.add(changes);
+                    throw new UncheckedIOException(detail, new ClusterUnavailableException(detail));
+                });
+
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(ApiServlet.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                log.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        logger.addHandler(handler);
+        FakeHttp.Answer answer;
+        try {
+            answer = FakeHttp.call(node.api(), "PUT", "/settings", Map.of("X-CSRF-Token", session.csrfToken()), session.id(),
+                    Map.of(), "{\"mode\": \"ENFORCE\"}".getBytes(StandardCharsets.UTF_8));
+        } finally {
+            logger.removeHandler(handler);
+        }
+        assertThat(asked).containsExactly(Map.of("mode", "ENFORCE"));
+        assertThat(answer.status()).isEqualTo(503);
+        assertThat(answer.headers()).containsKey("Retry-After");
+        assertThat(answer.body().at("/error/code").asText()).isEqualTo("CLUSTER_UNAVAILABLE");
+        assertThat(answer.body().at("/error/message").asText()).isEqualTo(ApiServlet.SETTINGS_NOT_STORED);
+        assertThat(answer.body().toString()).doesNotContain("db-17").doesNotContain("appsigning_prod").doesNotContain("5432");
+        assertThat(log).as("the operator still learns why").anySatisfy(line -> assertThat(line).contains("admin")
+                .contains("db-17.corp.internal:5432/appsigning_prod"));
     }
 
     /** A ledger whose chain holds {@code lines}; every other method is for other components. */
